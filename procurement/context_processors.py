@@ -1,0 +1,5 @@
+from django.conf import settings
+
+
+def mutualis(request):
+    return {"DEBUG": settings.DEBUG, "SITE_NAME": "Mutualis"}
