@@ -1,3 +1,9 @@
+from django.urls import path
+
+from catalog import views
+
 app_name = "catalog"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.item_list, name="item_list"),
+]

@@ -8,6 +8,8 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("connexion/", auth_views.LoginView.as_view(), name="login"),
     path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accessibilite/", views.accessibility, name="accessibility"),
+    path("sources/", views.sources, name="sources"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("procurement.api.urls")),
     path("catalogue/", include("catalog.urls")),
