@@ -1,1 +1,7 @@
-urlpatterns: list = []
+from django.urls import path
+
+from procurement.api.simulator import ProcedureSimulationView
+
+urlpatterns = [
+    path("procedure-simulations/", ProcedureSimulationView.as_view(), name="procedure-simulation"),
+]
