@@ -187,6 +187,10 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    "ENUM_NAME_OVERRIDES": {
+        "CollectivityKindEnum": "procurement.models.CollectivityKind",
+        "SiteKindEnum": "procurement.models.SiteKind",
+    },
 }
 
 # Production hardening: applies whenever DEBUG is off.

@@ -1,0 +1,122 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from catalog.models import Family
+from procurement.models import Collectivity, GroupingMemberStatus, NeedLine, Site
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+class NeedLineForm(forms.ModelForm):
+    collectivity = forms.ModelChoiceField(
+        label=_("Collectivité"), queryset=Collectivity.objects.none(), empty_label=None
+    )
+
+    class Meta:
+        model = NeedLine
+        fields = ["collectivity", "text", "quantity", "unit", "site", "wished_delivery_date", "budget_ht"]
+        widgets = {
+            "text": forms.Textarea(attrs={"rows": 2, "maxlength": 1000}),
+            "wished_delivery_date": DateInput(),
+        }
+        help_texts = {
+            "text": _("Écrivez le besoin comme vous le feriez d'habitude, par exemple « 15 tablettes 10 pouces CM1 »."),
+            "site": _("École, collège ou lycée de livraison (code UAI). Laissez vide pour une livraison centrale."),
+            "budget_ht": _("Facultatif. Reste confidentiel : il n'est jamais publié."),
+        }
+
+    def __init__(self, *args, collectivities, sites, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["collectivity"].queryset = collectivities
+        if collectivities.count() == 1:
+            self.fields["collectivity"].widget = forms.HiddenInput()
+            self.fields["collectivity"].initial = collectivities.first()
+        self.fields["site"].queryset = sites
+        self.fields["site"].label_from_instance = lambda s: f"{s.name} — {s.uai} ({s.get_kind_display()})"
+        self.fields["site"].empty_label = _("Livraison centrale (pas de site)")
+        self.fields["quantity"].widget.attrs.update({"min": 1, "max": 1_000_000})
+        self.fields["budget_ht"].widget.attrs.update({"min": 0, "step": "0.01"})
+
+    def service_kwargs(self) -> dict:
+        data = dict(self.cleaned_data)
+        data.pop("collectivity", None)
+        return data
+
+
+class NeedLineEditForm(NeedLineForm):
+    class Meta(NeedLineForm.Meta):
+        fields = ["text", "quantity", "unit", "site", "wished_delivery_date", "budget_ht"]
+
+    def __init__(self, *args, sites, **kwargs):
+        forms.ModelForm.__init__(self, *args, **kwargs)
+        self.fields["site"].queryset = sites
+        self.fields["site"].label_from_instance = lambda s: f"{s.name} — {s.uai} ({s.get_kind_display()})"
+        self.fields["site"].empty_label = _("Livraison centrale (pas de site)")
+
+
+class GroupingCreateForm(forms.Form):
+    title = forms.CharField(label=_("Intitulé du groupement"), max_length=200)
+    families = forms.ModelMultipleChoiceField(
+        label=_("Familles d'achat à regrouper"),
+        queryset=Family.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Chaque famille homogène devient un lot."),
+        error_messages={"required": _("Choisissez au moins une famille d'achat à regrouper.")},
+    )
+    planned_launch_date = forms.DateField(
+        label=_("Lancement prévu de la consultation"), required=False, widget=DateInput()
+    )
+    duration_months = forms.IntegerField(label=_("Durée du marché (mois)"), min_value=1, max_value=120, initial=12)
+    renewals = forms.IntegerField(label=_("Nombre de reconductions"), min_value=0, max_value=10, initial=0)
+
+    def __init__(self, *args, family_rows, **kwargs):
+        super().__init__(*args, **kwargs)
+        ids = [row["catalog_item__family_id"] for row in family_rows]
+        self.fields["families"].queryset = Family.objects.filter(pk__in=ids)
+        labels = {
+            row["catalog_item__family_id"]: (
+                f"{row['catalog_item__family__name']} — {row['lines']} lignes, {row['quantity']} unités, "
+                f"{row['members']} membre(s)"
+            )
+            for row in family_rows
+        }
+        self.fields["families"].label_from_instance = lambda f: labels.get(f.pk, f.name)
+
+
+class MemberStatusForm(forms.Form):
+    status = forms.ChoiceField(label=_("Nouveau statut"), choices=GroupingMemberStatus.choices)
+    deliberation_reference = forms.CharField(label=_("Référence de la délibération"), max_length=100, required=False)
+    deliberation_date = forms.DateField(label=_("Date de la délibération"), required=False, widget=DateInput())
+
+
+class CampaignForm(forms.Form):
+    title = forms.CharField(label=_("Intitulé"), max_length=200)
+    scope = forms.CharField(label=_("Périmètre"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    opens_on = forms.DateField(label=_("Ouverture"), widget=DateInput())
+    closes_on = forms.DateField(label=_("Clôture"), widget=DateInput())
+    members = forms.ModelMultipleChoiceField(
+        label=_("Collectivités invitées"),
+        queryset=Collectivity.objects.none(),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 10}),
+        help_text=_("Maintenez Ctrl (ou Cmd) pour en choisir plusieurs."),
+    )
+
+    def __init__(self, *args, member_choices, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["members"].queryset = member_choices
+
+    def clean(self):
+        data = super().clean()
+        if data.get("opens_on") and data.get("closes_on") and data["closes_on"] < data["opens_on"]:
+            self.add_error("closes_on", _("La clôture doit être postérieure ou égale à l'ouverture."))
+        return data
+
+
+def site_choices(collectivity: Collectivity):
+    return Site.objects.filter(competent_collectivity=collectivity).order_by("kind", "name")
