@@ -1,1 +1,10 @@
-urlpatterns: list = []
+from django.urls import path
+
+from catalog.api import views
+
+urlpatterns = [
+    path("catalog/items/", views.CatalogItemList.as_view(), name="catalog_item_list"),
+    path("catalog/items/<slug:code>/", views.CatalogItemDetail.as_view(), name="catalog_item_detail"),
+    path("catalog/families/", views.FamilyList.as_view(), name="catalog_family_list"),
+    path("cpv/", views.CpvCodeList.as_view(), name="cpv_list"),
+]

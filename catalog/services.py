@@ -1,0 +1,194 @@
+"""Catalog use cases: matching need lines to the catalog, confirming a match, learning aliases."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Count, Max, Q
+
+from catalog import matching
+from catalog.models import AliasStatus, CatalogAlias, CatalogItem, CpvCode
+from procurement.audit import audit_record, snapshot
+from procurement.errors import DomainError, PermissionDenied
+from procurement.models import MatchStatus, NeedLine, Role, User
+from procurement.selectors import can_coordinate_campaign, user_has_role
+
+MATCH_FIELDS = ["catalog_item", "cpv", "match_score", "match_status", "match_explanation", "match_candidates"]
+TOP_K = 3
+
+_cache_lock = threading.Lock()
+_cache: dict[str, Any] = {"fingerprint": None, "index": None}
+
+
+# --- Index cache ------------------------------------------------------------------------------------------------
+
+
+def catalog_fingerprint() -> tuple:
+    """A cheap summary that changes whenever the items, aliases or CPV codes the index is built from change.
+
+    Items carry ``updated_at`` (auto_now); aliases are counted per status and by newest row; CPV codes by count
+    and highest code. Three aggregate queries.
+    """
+    items = CatalogItem.objects.aggregate(
+        n=Count("id"), active=Count("id", filter=Q(is_active=True)), last=Max("updated_at"), top=Max("id")
+    )
+    aliases = CatalogAlias.objects.aggregate(
+        n=Count("id"),
+        accepted=Count("id", filter=Q(status=AliasStatus.ACCEPTED)),
+        proposed=Count("id", filter=Q(status=AliasStatus.PROPOSED)),
+        last=Max("created_at"),
+        top=Max("id"),
+    )
+    cpv = CpvCode.objects.aggregate(n=Count("code"), top=Max("code"))
+    return (*items.values(), *aliases.values(), *cpv.values())
+
+
+def build_index() -> matching.Index:
+    """Read active items, applicable aliases and CPV labels (three queries) and build the matching index.
+
+    Global aliases count when accepted; aliases learnt by a collectivité count, for that collectivité only
+    (scope = its id), when accepted or proposed; rejected aliases never count.
+    """
+    aliases: dict[int, list[matching.AliasText]] = {}
+    alias_rows = (
+        CatalogAlias.objects.filter(item__is_active=True)
+        .filter(
+            Q(collectivity__isnull=True, status=AliasStatus.ACCEPTED)
+            | Q(collectivity__isnull=False, status__in=[AliasStatus.ACCEPTED, AliasStatus.PROPOSED])
+        )
+        .values_list("item_id", "text", "collectivity_id")
+    )
+    for item_id, text, collectivity_id in alias_rows:
+        aliases.setdefault(item_id, []).append(matching.AliasText(text, collectivity_id))
+    entries = [
+        matching.Entry(item_id=pk, label=label, aliases=aliases.get(pk, ()), family=family, cpv=cpv)
+        for pk, label, family, cpv in CatalogItem.objects.active().values_list("id", "label", "family__code", "cpv_id")
+    ]
+    return matching.Index(entries, CpvCode.objects.values_list("code", "label_fr"))
+
+
+def get_index() -> matching.Index:
+    """The cached index, rebuilt when ``catalog_fingerprint`` changed (per process)."""
+    fingerprint = catalog_fingerprint()
+    with _cache_lock:
+        if _cache["index"] is not None and _cache["fingerprint"] == fingerprint:
+            return _cache["index"]
+    index = build_index()
+    with _cache_lock:
+        _cache.update(fingerprint=fingerprint, index=index)
+    return index
+
+
+def clear_index_cache() -> None:
+    with _cache_lock:
+        _cache.update(fingerprint=None, index=None)
+
+
+# --- Matching -----------------------------------------------------------------------------------------------------
+
+
+def match_text(*, text: str, collectivity_id: int | None = None, index: matching.Index | None = None):
+    """Match one free text (no line saved): used by pages and the API to preview a match."""
+    return matching.match(index or get_index(), text, top_k=TOP_K, scope=collectivity_id)
+
+
+def _apply(line: NeedLine, result: matching.MatchResult) -> None:
+    line.catalog_item_id = result.item_id
+    line.cpv_id = result.cpv or None
+    line.match_score = result.score
+    line.match_status = result.status
+    line.match_explanation = result.explanation[:500]
+    line.match_candidates = [{"item_id": c.item_id, "label": c.label, "score": c.score} for c in result.candidates]
+
+
+def need_lines_match(*, lines: Sequence[NeedLine], collectivity_aliases: bool = True) -> None:
+    """Match need lines to the catalog and save the outcome with one bulk_update.
+
+    Invariants:
+    - the index is read once (fingerprint queries, plus three reads when the catalog changed), whatever the
+      number of lines, then each line is matched in memory;
+    - global accepted aliases apply to every line; aliases learnt by a collectivité (accepted or proposed)
+      apply only to that collectivité's lines, and not at all when ``collectivity_aliases`` is False;
+    - every given line is (re)matched, including confirmed ones: callers pass only the lines to match;
+    - ``cpv`` is the matched item's CPV code, or the CPV fallback when no item is good enough, or None;
+    - lines must be saved already (they have a primary key); unsaved lines raise ``ValueError``;
+    - no transaction of its own: ``bulk_update`` is atomic, and callers' transactions include it.
+    """
+    lines = list(lines)
+    if not lines:
+        return
+    if any(line.pk is None for line in lines):
+        raise ValueError("need_lines_match needs saved lines")
+    index = get_index()
+    for line in lines:
+        scope = line.collectivity_id if collectivity_aliases else None
+        _apply(line, matching.match(index, line.text, top_k=TOP_K, scope=scope))
+    NeedLine.objects.bulk_update(lines, MATCH_FIELDS)
+
+
+# --- Confirmation and learning --------------------------------------------------------------------------------------
+
+
+def _require_can_confirm(*, need_line: NeedLine, actor: User) -> None:
+    if user_has_role(user=actor, collectivity=need_line.collectivity, roles=(Role.BUYER, Role.COORDINATOR)):
+        return
+    if can_coordinate_campaign(user=actor, campaign=need_line.campaign):
+        return
+    raise PermissionDenied(f"Vous ne pouvez pas confirmer les besoins de {need_line.collectivity.name}.")
+
+
+@transaction.atomic
+def alias_learn(*, need_line: NeedLine, item: CatalogItem, actor: User | None) -> CatalogAlias:
+    """Record the line's wording as an alias of ``item`` for the line's collectivité (status proposed).
+
+    Invariants: one alias per (item, normalised text, collectivité), an existing one is returned unchanged
+    (a rejected alias stays rejected); the alias serves that collectivité's next matches at once and nobody
+    else's until an administrator makes it global. The quantity written at the start ("20 tablettes") is
+    dropped, so the alias is the wording of the item only.
+    """
+    _, _, wording = matching.extract_quantity(need_line.text)
+    wording = (wording or need_line.text).strip()[:300]
+    normalized = matching.normalise(wording)[:300]
+    if not normalized:
+        raise DomainError("Ce texte ne contient aucun mot exploitable : il ne peut pas devenir un synonyme.")
+    alias, _ = CatalogAlias.objects.get_or_create(
+        item=item,
+        normalized=normalized,
+        collectivity=need_line.collectivity,
+        defaults={"text": wording, "status": AliasStatus.PROPOSED, "created_by": actor},
+    )
+    return alias
+
+
+@transaction.atomic
+def need_line_confirm_match(*, need_line: NeedLine, item: CatalogItem, actor: User) -> NeedLine:
+    """A buyer says which catalog item a need line is: the match becomes confirmed and the wording is learnt.
+
+    Invariants: the actor is a buyer or coordinator of the line's collectivité, or the campaign coordinator;
+    the item is active; status becomes confirmed with score 100 and the item's CPV code; one audit row
+    ``need_line.confirm_match`` records before and after; the wording becomes a proposed alias for the
+    line's collectivité (``alias_learn``).
+    """
+    _require_can_confirm(need_line=need_line, actor=actor)
+    if not item.is_active:
+        raise DomainError("Cet article n'est plus proposé au catalogue.", field="catalog_item")
+    before = snapshot(need_line, MATCH_FIELDS)
+    need_line.catalog_item = item
+    need_line.cpv_id = item.cpv_id
+    need_line.match_score = 100.0
+    need_line.match_status = MatchStatus.CONFIRMED
+    need_line.match_explanation = f"Rapprochement confirmé par {actor.get_full_name() or actor.get_username()}."[:500]
+    need_line.save(update_fields=[*MATCH_FIELDS, "updated_at"])
+    alias_learn(need_line=need_line, item=item, actor=actor)
+    audit_record(
+        actor=actor,
+        action="need_line.confirm_match",
+        target=need_line,
+        collectivity=need_line.collectivity,
+        before=before,
+        after=snapshot(need_line, MATCH_FIELDS),
+    )
+    return need_line
