@@ -33,14 +33,19 @@ class NeedLineForm(forms.ModelForm):
     def __init__(self, *args, collectivities, sites, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["collectivity"].queryset = collectivities
-        if collectivities.count() == 1:
+        self.single_collectivity = collectivities.first() if collectivities.count() == 1 else None
+        if self.single_collectivity:
+            # One possible collectivité: nothing to choose, nothing to post.
             self.fields["collectivity"].widget = forms.HiddenInput()
-            self.fields["collectivity"].initial = collectivities.first()
+            self.fields["collectivity"].required = False
         self.fields["site"].queryset = sites
         self.fields["site"].label_from_instance = lambda s: f"{s.name} — {s.uai} ({s.get_kind_display()})"
         self.fields["site"].empty_label = _("Livraison centrale (pas de site)")
         self.fields["quantity"].widget.attrs.update({"min": 1, "max": 1_000_000})
         self.fields["budget_ht"].widget.attrs.update({"min": 0, "step": "0.01"})
+
+    def clean_collectivity(self):
+        return self.cleaned_data.get("collectivity") or self.single_collectivity
 
     def service_kwargs(self) -> dict:
         data = dict(self.cleaned_data)

@@ -63,8 +63,12 @@ def assess_grouping(*, grouping: Grouping, totals) -> GroupingAssessment:
     try:
         assessment.result = evaluate(
             ProcedureInput(
-                nature=grouping.nature, buyer_kind="local", launch_date=launch, lots=lots,
-                duration_months=grouping.duration_months, renewals=grouping.renewals,
+                nature=grouping.nature,
+                buyer_kind="local",
+                launch_date=launch,
+                lots=lots,
+                duration_months=grouping.duration_months,
+                renewals=grouping.renewals,
             )
         )
     except (RulesInputError, NoThresholdKnown) as exc:

@@ -309,6 +309,17 @@ class NeedLine(models.Model):
     )
     match_explanation = models.CharField(_("explication"), max_length=500, blank=True)
     match_candidates = models.JSONField(default=list, blank=True)
+    excluded_from_grouping = models.ForeignKey(
+        "procurement.Grouping",
+        verbose_name=_("exclue du groupement"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="excluded_lines",
+        help_text=_("Le coordonnateur a retiré la ligne des lots de ce groupement ; elle est revenue à la campagne."),
+    )
+    exclusion_reason = models.CharField(_("motif de l'exclusion"), max_length=300, blank=True)
+    excluded_at = models.DateTimeField(_("exclue le"), null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -343,6 +354,12 @@ class ProcurementNature(models.TextChoices):
     WORKS = "works", _("Travaux")
 
 
+class CostSharingKey(models.TextChoices):
+    VALUE = "value", _("Au prorata de la valeur estimée des besoins")
+    EQUAL = "equal", _("À parts égales")
+    POPULATION = "population", _("Au prorata de la population")
+
+
 class Grouping(models.Model):
     """A groupement de commandes: a coordinator and members pooling homogeneous needs into lots."""
 
@@ -367,6 +384,17 @@ class Grouping(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now)
     version = models.PositiveIntegerField(default=1)
+    coordination_costs_ht = models.DecimalField(
+        _("frais de coordination HT (€)"),
+        max_digits=14,
+        decimal_places=2,
+        default=0,
+        validators=[MinValueValidator(0)],
+        help_text=_("Frais du coordonnateur à répartir entre les membres selon la convention."),
+    )
+    cost_sharing_key = models.CharField(
+        _("clé de répartition des frais"), max_length=20, choices=CostSharingKey.choices, default=CostSharingKey.VALUE
+    )
 
     class Meta:
         verbose_name = _("groupement de commandes")
@@ -436,3 +464,52 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.action} {self.target_repr}"
+
+
+class ImportStatus(models.TextChoices):
+    PENDING = "pending", _("Analyse demandée")
+    ANALYSING = "analysing", _("Analyse en cours")
+    READY = "ready", _("Prêt à importer")
+    INVALID = "invalid", _("Fichier à corriger")
+    QUEUED = "queued", _("Import demandé")
+    RUNNING = "running", _("Import en cours")
+    DONE = "done", _("Importé")
+    FAILED = "failed", _("Échec")
+
+
+class NeedsImportJob(models.Model):
+    """One upload of a needs file for a member of a campaign: analysed (preview), then applied on confirmation.
+
+    The file is kept in the row itself (not on disk, not in the session) until the import is applied, so a worker
+    on another host can read it and the client never resends data between the preview and the confirmation.
+    """
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="needs_imports")
+    collectivity = models.ForeignKey(Collectivity, on_delete=models.CASCADE, related_name="needs_imports")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    filename = models.CharField(_("nom du fichier"), max_length=255)
+    size = models.PositiveBigIntegerField(_("taille (octets)"), default=0)
+    content = models.BinaryField(_("contenu"), blank=True, default=b"")
+    status = models.CharField(_("statut"), max_length=20, choices=ImportStatus.choices, default=ImportStatus.PENDING)
+    progress = models.PositiveSmallIntegerField(_("avancement (%)"), default=0)
+    auto_apply = models.BooleanField(_("importer sans aperçu"), default=False)
+    rows = models.PositiveIntegerField(_("lignes lues"), default=0)
+    counts = models.JSONField(_("décompte"), default=dict, blank=True)
+    errors = models.JSONField(_("erreurs"), default=list, blank=True)
+    preview = models.JSONField(_("aperçu"), default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("import de besoins")
+        verbose_name_plural = _("imports de besoins")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["campaign", "collectivity", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.filename} — {self.collectivity} ({self.get_status_display()})"
+
+    def in_progress(self) -> bool:
+        return self.status in {ImportStatus.PENDING, ImportStatus.ANALYSING, ImportStatus.QUEUED, ImportStatus.RUNNING}

@@ -190,6 +190,15 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "CollectivityKindEnum": "procurement.models.CollectivityKind",
         "SiteKindEnum": "procurement.models.SiteKind",
+        "CampaignStatusEnum": "procurement.models.CampaignStatus",
+        "ParticipationStatusEnum": "procurement.models.ParticipationStatus",
+        "MatchStatusEnum": "procurement.models.MatchStatus",
+        "GroupingStatusEnum": "procurement.models.GroupingStatus",
+        "GroupingMemberStatusEnum": "procurement.models.GroupingMemberStatus",
+        "ProcurementNatureEnum": "procurement.models.ProcurementNature",
+        "UnitEnum": "procurement.models.Unit",
+        "DocumentKindEnum": "reports.models.DocumentKind",
+        "DocumentStatusEnum": "reports.models.JobStatus",
     },
 }
 
@@ -213,5 +222,9 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+    },
 }

@@ -373,6 +373,7 @@ def grouping_create(request, pk: int):
 
 @login_required
 def grouping_detail(request, pk: int):
+    from procurement.grouping_views import grouping_page_context
     from reports.selectors import documents_for
     from tenders.selectors import grouping_totals
     from tenders.selectors_public import publications_for_grouping
@@ -395,6 +396,7 @@ def grouping_detail(request, pk: int):
         "procedure": _procedure_for(grouping, totals),
         "documents": documents_for(user=user, grouping=grouping),
         "publications": publications_for_grouping(grouping=grouping),
+        **grouping_page_context(user=user, grouping=grouping),
     }
     return render(request, "procurement/grouping_detail.html", context)
 

@@ -1,9 +1,8 @@
-"""Groupements de commandes: formation from a campaign, lots, membership workflow."""
+"""Groupements de commandes: formation from a campaign into lots (membership: services/membership.py)."""
 
 from collections.abc import Iterable
 from datetime import date
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -12,15 +11,21 @@ from procurement.audit import audit_record, snapshot
 from procurement.errors import DomainError, PermissionDenied
 from procurement.models import (
     Campaign,
+    CollectivityKind,
     Grouping,
     GroupingMember,
     GroupingMemberStatus,
     MatchStatus,
     NeedLine,
-    Role,
     User,
 )
-from procurement.selectors import can_coordinate_campaign, user_has_role
+from procurement.selectors import can_coordinate_campaign
+
+SPLIT_NONE = "none"
+SPLIT_TERRITORY = "territory"
+SPLIT_DELIVERY_WINDOW = "delivery_window"
+SPLIT_CHOICES = (SPLIT_NONE, SPLIT_TERRITORY, SPLIT_DELIVERY_WINDOW)
+UNDATED = "livraison non datée"
 
 
 def _next_reference(year: int) -> str:
@@ -40,25 +45,40 @@ def grouping_create_from_campaign(
     planned_launch_date: date | None = None,
     duration_months: int = 12,
     renewals: int = 0,
+    split_by: str = SPLIT_NONE,
 ) -> Grouping:
     """Form a groupement de commandes from the campaign's matched lines: one lot per catalog family.
 
     Only lines that are matched or confirmed, and not already in a lot, are pooled. Every collectivité with a
     pooled line becomes a member (invited until it records its deliberation).
+
+    `split_by` optionally divides each family's lot by territory (the member's EPCI, else its département) or by
+    delivery window (quarter of the wished delivery date). The pooled value is unchanged: every lot still counts
+    in the value that sets the procedure (R2121-1, R2121-4). Each lot line says why it sits in its lot.
     """
     from catalog.models import Family
     from tenders.models import Lot, LotLine
 
     if not can_coordinate_campaign(user=actor, campaign=campaign):
         raise PermissionDenied("Seul le coordonnateur de la campagne peut former un groupement.")
+    if split_by not in SPLIT_CHOICES:
+        raise DomainError(
+            "Découpage inconnu : choisissez « none », « territory » ou « delivery_window ».", field="split_by"
+        )
     families = list(Family.objects.filter(pk__in=list(family_ids)).order_by("position", "name"))
     if not families:
         raise DomainError("Choisissez au moins une famille d'achat à regrouper.", field="families")
     lines = list(
-        NeedLine.objects.select_for_update()
+        NeedLine.objects.select_for_update(of=("self",))
         .filter(campaign=campaign, catalog_item__family__in=families, lot_line__isnull=True)
         .filter(match_status__in=[MatchStatus.MATCHED, MatchStatus.CONFIRMED])
-        .select_related("catalog_item", "catalog_item__family", "catalog_item__cpv")
+        .select_related(
+            "catalog_item",
+            "catalog_item__family",
+            "catalog_item__cpv",
+            "collectivity__epci",
+            "collectivity__departement",
+        )
         .order_by("id")
     )
     if not lines:
@@ -82,18 +102,21 @@ def grouping_create_from_campaign(
     by_family: dict[int, list[NeedLine]] = {}
     for line in lines:
         by_family.setdefault(line.catalog_item.family_id, []).append(line)
-    lot_lines = []
-    for number, family in enumerate([f for f in families if f.pk in by_family], start=1):
-        family_lines = by_family[family.pk]
-        lot = Lot.objects.create(
-            grouping=grouping,
-            number=number,
-            title=family.name,
-            family=family,
-            cpv_id=family.cpv_id or _most_common_cpv(family_lines),
-            description=family.description,
-        )
-        lot_lines += [LotLine(lot=lot, need_line=line, reason=_pooling_reason(line)) for line in family_lines]
+    lot_lines, number = [], 0
+    for family in [f for f in families if f.pk in by_family]:
+        for label, group_lines in _split(by_family[family.pk], split_by):
+            number += 1
+            lot = Lot.objects.create(
+                grouping=grouping,
+                number=number,
+                title=f"{family.name} — {label}"[:200] if label else family.name,
+                family=family,
+                cpv_id=family.cpv_id or _most_common_cpv(group_lines),
+                description=family.description,
+            )
+            lot_lines += [
+                LotLine(lot=lot, need_line=line, reason=_pooling_reason(line, split_by)) for line in group_lines
+            ]
     LotLine.objects.bulk_create(lot_lines)
 
     member_ids = sorted({line.collectivity_id for line in lines})
@@ -114,7 +137,13 @@ def grouping_create_from_campaign(
         action="grouping.create",
         target=grouping,
         collectivity=grouping.coordinator,
-        after={**snapshot(grouping), "lots": len(by_family), "lines": len(lines), "members": len(member_ids)},
+        after={
+            **snapshot(grouping),
+            "lots": number,
+            "lines": len(lines),
+            "members": len(member_ids),
+            "split_by": split_by,
+        },
     )
     return grouping
 
@@ -131,62 +160,55 @@ def _most_common_cpv(lines: list[NeedLine]) -> str | None:
     return max(counts, key=counts.get) if counts else None
 
 
-def _pooling_reason(line: NeedLine) -> str:
+def _territory(line: NeedLine) -> tuple[str, str]:
+    """(label, why) of the territory a line is split into: the member's EPCI, else its département."""
+    collectivity = line.collectivity
+    if collectivity.kind == CollectivityKind.COMMUNE and collectivity.epci_id:
+        return collectivity.epci.name, f"{collectivity.name} est membre de l'EPCI {collectivity.epci.name}"
+    if collectivity.kind == CollectivityKind.COMMUNE and collectivity.departement_id:
+        name = collectivity.departement.name
+        return name, f"{collectivity.name} est située dans le département {name}"
+    return collectivity.name, f"besoins propres de {collectivity.name}"
+
+
+def _window(line: NeedLine) -> tuple[str, str]:
+    """(label, why) of the delivery window of a line: the quarter of its wished delivery date."""
+    when = line.wished_delivery_date
+    if when is None:
+        return UNDATED, "aucune date de livraison souhaitée"
+    quarter = (when.month - 1) // 3 + 1
+    return f"livraison T{quarter} {when.year}", f"livraison souhaitée le {when:%d/%m/%Y}"
+
+
+def _window_order(label: str) -> tuple:
+    if label == UNDATED:
+        return (1, 0, 0)
+    quarter, year = label.removeprefix("livraison T").split()
+    return (0, int(year), int(quarter))
+
+
+def _split(lines: list[NeedLine], split_by: str) -> list[tuple[str, list[NeedLine]]]:
+    """The lines of one family, grouped into lots: [(label suffix, lines)], in a stable order."""
+    if split_by == SPLIT_NONE:
+        return [("", lines)]
+    key = _territory if split_by == SPLIT_TERRITORY else _window
+    groups: dict[str, list[NeedLine]] = {}
+    for line in lines:
+        groups.setdefault(key(line)[0], []).append(line)
+    order = (lambda label: label.casefold()) if split_by == SPLIT_TERRITORY else _window_order
+    return [(label, groups[label]) for label in sorted(groups, key=order)]
+
+
+def _pooling_reason(line: NeedLine, split_by: str = SPLIT_NONE) -> str:
     item = line.catalog_item
     how = (
         "confirmé par l'acheteur" if line.match_status == MatchStatus.CONFIRMED else f"score {line.match_score:.0f}/100"
     )
-    return f"Famille « {item.family.name} » : rapprochée de « {item.label} » ({how})."[:300]
-
-
-@transaction.atomic
-def grouping_member_set_status(
-    *,
-    member: GroupingMember,
-    actor: User,
-    status: str,
-    deliberation_reference: str = "",
-    deliberation_date: date | None = None,
-) -> GroupingMember:
-    """A member records its adhesion (with its deliberation), its signature of the convention, or withdraws.
-
-    The member's own buyers or coordinators, or the grouping's coordinator, may do so; a grouping that has
-    launched its consultation is locked (a latecomer cannot benefit from the procedure, domain.md §1.1).
-    """
-    grouping = member.grouping
-    allowed = user_has_role(user=actor, collectivity=member.collectivity, roles=(Role.BUYER, Role.COORDINATOR))
-    allowed = allowed or user_has_role(user=actor, collectivity=grouping.coordinator, roles=(Role.COORDINATOR,))
-    if not allowed:
-        raise PermissionDenied("Vous ne pouvez pas modifier l'adhésion de ce membre.")
-    if grouping.status != "draft":
-        raise DomainError("La consultation est lancée : les adhésions sont verrouillées.")
-    if status == GroupingMemberStatus.ACCEPTED and not (deliberation_reference and deliberation_date):
-        raise DomainError(
-            "Indiquez la référence et la date de la délibération d'adhésion.", field="deliberation_reference"
-        )
-    before = snapshot(member, ["status", "deliberation_reference", "deliberation_date"])
-    member.status = status
-    if deliberation_reference:
-        member.deliberation_reference = deliberation_reference
-    if deliberation_date:
-        member.deliberation_date = deliberation_date
-    member.withdrawn_at = timezone.now() if status == GroupingMemberStatus.WITHDRAWN else None
-    try:
-        member.full_clean()
-    except ValidationError as exc:
-        raise DomainError(" ".join(exc.messages)) from exc
-    member.save()
-    if status == GroupingMemberStatus.WITHDRAWN:
-        # A withdrawn member's needs leave the lots; totals are recomputed from what remains.
-        from tenders.models import LotLine
-
-        LotLine.objects.filter(lot__grouping=grouping, need_line__collectivity=member.collectivity).delete()
-    audit_record(
-        actor=actor,
-        action="grouping.member_status",
-        target=member,
-        collectivity=grouping.coordinator,
-        before=before,
-        after=snapshot(member, ["status", "deliberation_reference", "deliberation_date"]),
-    )
-    return member
+    reason = f"Famille « {item.family.name} » (groupe CPV {item.cpv_id[:3]}) : rapprochée de « {item.label} » ({how})."
+    if split_by == SPLIT_TERRITORY:
+        label, why = _territory(line)
+        reason = f"Territoire « {label} » ({why}). " + reason
+    elif split_by == SPLIT_DELIVERY_WINDOW:
+        label, why = _window(line)
+        reason = f"Fenêtre « {label} » ({why}). " + reason
+    return reason[:300]
