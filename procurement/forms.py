@@ -64,6 +64,13 @@ class NeedLineEditForm(NeedLineForm):
         self.fields["site"].empty_label = _("Livraison centrale (pas de site)")
 
 
+SPLIT_CHOICES = [
+    ("none", _("Un lot par famille homogène")),
+    ("territory", _("Par famille et par territoire (EPCI ou département des membres)")),
+    ("delivery_window", _("Par famille et par trimestre de livraison souhaité")),
+]
+
+
 class GroupingCreateForm(forms.Form):
     title = forms.CharField(label=_("Intitulé du groupement"), max_length=200)
     families = forms.ModelMultipleChoiceField(
@@ -78,6 +85,14 @@ class GroupingCreateForm(forms.Form):
     )
     duration_months = forms.IntegerField(label=_("Durée du marché (mois)"), min_value=1, max_value=120, initial=12)
     renewals = forms.IntegerField(label=_("Nombre de reconductions"), min_value=0, max_value=10, initial=0)
+    split_by = forms.ChoiceField(
+        label=_("Découpage des lots"),
+        choices=SPLIT_CHOICES,
+        initial="none",
+        required=False,
+        widget=forms.RadioSelect,
+        help_text=_("Un lot par famille, ou un lot par famille et par territoire, ou par trimestre de livraison."),
+    )
 
     def __init__(self, *args, family_rows, **kwargs):
         super().__init__(*args, **kwargs)
@@ -92,9 +107,16 @@ class GroupingCreateForm(forms.Form):
         }
         self.fields["families"].label_from_instance = lambda f: labels.get(f.pk, f.name)
 
+    def clean_split_by(self) -> str:
+        return self.cleaned_data.get("split_by") or "none"
+
 
 class MemberStatusForm(forms.Form):
-    status = forms.ChoiceField(label=_("Nouveau statut"), choices=GroupingMemberStatus.choices)
+    # A member moves forward (accepted → signed) or withdraws; invitations go through "Inviter".
+    status = forms.ChoiceField(
+        label=_("Nouveau statut"),
+        choices=[c for c in GroupingMemberStatus.choices if c[0] != GroupingMemberStatus.INVITED],
+    )
     deliberation_reference = forms.CharField(label=_("Référence de la délibération"), max_length=100, required=False)
     deliberation_date = forms.DateField(label=_("Date de la délibération"), required=False, widget=DateInput())
 

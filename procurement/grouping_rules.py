@@ -56,7 +56,15 @@ def assess_grouping(*, grouping: Grouping, totals) -> GroupingAssessment:
             f"{unpriced} ligne(s) sans prix de référence ne sont pas comptées dans la valeur estimée : "
             "complétez leur estimation avant de choisir la procédure."
         )
-    lots = [Lot(label=f"Lot {s.lot.number} — {s.lot.title}", estimated_value_ht=s.value_ht) for s in totals.lots]
+    # A lot with no priced line adds nothing to the value; the note above says so.
+    lots = [
+        Lot(label=f"Lot {s.lot.number} — {s.lot.title}", estimated_value_ht=s.value_ht)
+        for s in totals.lots
+        if s.value_ht > 0
+    ]
+    if totals.lots and not lots:
+        assessment.error = "Aucun lot n'a de valeur estimée : complétez les prix avant d'évaluer la procédure."
+        return assessment
     if not lots:
         assessment.error = "Ce groupement n'a pas encore de lot : aucune procédure à évaluer."
         return assessment

@@ -391,13 +391,13 @@ def grouping_whatif(request, pk: int):
 # ------------------------------------------------------------------------------- grouping page sections
 
 
-def grouping_page_context(*, user, grouping: Grouping) -> dict:
+def grouping_page_context(*, user, grouping: Grouping, totals=None) -> dict:
     """What the grouping page adds for this issue: breakdown and cost sharing, State-funding flags, membership
     steps (invitation, launch), links to the editor and the what-if view."""
     visible = selectors.visible_member_ids(user=user, grouping=grouping)
     can_manage = visible is None
     context = {
-        "breakdown": services.grouping_breakdown(grouping=grouping).only(visible),
+        "breakdown": services.grouping_breakdown(grouping=grouping, totals=totals).only(visible),
         "state_funding_flags": services.state_funding_flags(grouping=grouping, collectivity_ids=visible),
         "cost_sharing_keys": CostSharingKey.choices,
         "cost_sharing_key_labels": KEY_LABELS,

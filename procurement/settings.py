@@ -160,6 +160,19 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 
+# Periodic jobs, run by `celery -A procurement beat` next to the workers.
+CELERY_BEAT_SCHEDULE = {
+    "campaign-reminders": {"task": "procurement.send_campaign_reminders", "schedule": 24 * 3600},
+}
+
+# Needs imports: limits that protect the service from hostile or oversized files.
+NEEDS_IMPORT_MAX_ROWS = int(env("NEEDS_IMPORT_MAX_ROWS", "100000"))
+NEEDS_IMPORT_MAX_FILE_BYTES = int(env("NEEDS_IMPORT_MAX_FILE_BYTES", str(30 * 1024 * 1024)))
+NEEDS_IMPORT_MAX_UNZIPPED_BYTES = int(env("NEEDS_IMPORT_MAX_UNZIPPED_BYTES", str(200 * 1024 * 1024)))
+NEEDS_IMPORT_ASYNC_ROWS = int(env("NEEDS_IMPORT_ASYNC_ROWS", "2000"))
+DATA_UPLOAD_MAX_MEMORY_SIZE = NEEDS_IMPORT_MAX_FILE_BYTES + 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Mutualis <ne-pas-repondre@mutualis.localhost>")
 

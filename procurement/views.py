@@ -358,6 +358,7 @@ def grouping_create(request, pk: int):
                 planned_launch_date=data["planned_launch_date"],
                 duration_months=data["duration_months"],
                 renewals=data["renewals"],
+                split_by=data["split_by"],
             )
         except DomainError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
@@ -396,7 +397,7 @@ def grouping_detail(request, pk: int):
         "procedure": _procedure_for(grouping, totals),
         "documents": documents_for(user=user, grouping=grouping),
         "publications": publications_for_grouping(grouping=grouping),
-        **grouping_page_context(user=user, grouping=grouping),
+        **grouping_page_context(user=user, grouping=grouping, totals=totals if visible is None else None),
     }
     return render(request, "procurement/grouping_detail.html", context)
 

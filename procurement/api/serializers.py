@@ -141,6 +141,7 @@ class GroupingCreateSerializer(serializers.Serializer):
     planned_launch_date = serializers.DateField(required=False, allow_null=True)
     duration_months = serializers.IntegerField(min_value=1, max_value=120, default=12)
     renewals = serializers.IntegerField(min_value=0, max_value=10, default=0)
+    split_by = serializers.ChoiceField(choices=["none", "territory", "delivery_window"], default="none")
 
     def validate_families(self, value):
         if not value:

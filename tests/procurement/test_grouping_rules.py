@@ -42,3 +42,12 @@ def test_a_grouping_without_lots_has_nothing_to_assess(campaign):
     grouping = f.GroupingFactory(campaign=campaign)
     assessment = assess_grouping(grouping=grouping, totals=grouping_totals(grouping=grouping))
     assert assessment.result is None and "pas encore de lot" in assessment.error
+
+
+def test_unpriced_lots_are_left_out_and_said(campaign, commune_a):
+    grouping = _grouping_worth(campaign, commune_a, "1000.00", renewals=0, launch=datetime.date(2026, 6, 1))
+    lot = f.LotFactory(grouping=grouping, number=2, title="Sans prix")
+    f.LotLineFactory(lot=lot, need_line=f.NeedLineFactory(campaign=campaign, collectivity=commune_a, quantity=3))
+    assessment = assess_grouping(grouping=grouping, totals=grouping_totals(grouping=grouping))
+    assert assessment.total_value_ht == Decimal("1000.00")
+    assert any("sans prix de référence" in note for note in assessment.notes)

@@ -1,0 +1,213 @@
+"""Tenancy, walked over every route of the site.
+
+Every named route must be classified below; a new route that is not fails `test_every_route_is_classified`.
+- OBJECT routes address one object of commune A, the département or their grouping: an outsider (oscar, buyer
+  of a commune outside the campaign) gets 404 on them, whatever the method, exactly as for a missing object.
+- LIST routes are personal lists: an outsider gets 200 and sees none of the others' data.
+- PUBLIC routes are open to anonymous visitors by design.
+"""
+
+import re
+
+import pytest
+from django.core.files.base import ContentFile
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from procurement.models import GroupingMemberStatus, MatchStatus, NeedsImportJob
+from reports.models import DocumentKind, GeneratedDocument, JobStatus
+from tenders.services import publication_create
+from tests import factories as f
+
+PUBLIC = {
+    "home",
+    "login",
+    "logout",
+    "accessibility",
+    "sources",
+    "api:schema",
+    "api:docs",
+    "api:procedure-simulation",
+    "api:catalog_item_list",
+    "api:catalog_item_detail",
+    "api:catalog_family_list",
+    "api:cpv_list",
+    "api:public_demand_list",
+    "api:public_demand_detail",
+    "catalog:item_list",
+    "catalog:item_detail",
+    "tenders:demand_list",
+    "tenders:demand_feed",
+    "tenders:demand_export_csv",
+    "tenders:demand_export_json",
+    "tenders:demand_detail",
+    "tenders:demand_ocds",
+    "procurement:simulator",
+}
+LIST = {
+    "api:me",
+    "api:campaign-list",
+    "api:needline-list",
+    "api:grouping-list",
+    "procurement:dashboard",
+    "procurement:campaign_list",
+    "procurement:grouping_list",
+    "procurement:audit_log",
+}
+# Personal spaces an outsider is simply not entitled to: 403 (not a coordinator) or 404 (not a vendor).
+ROLE_GATED = {"procurement:campaign_create": 403, "tenders:vendor_home": 404}
+SECRET = "Tablettes secrètes de Bruz"
+
+
+def walk(patterns, namespace=None, prefix=""):
+    """(name, full route) of every named route, namespaces and prefixes included."""
+    for pattern in patterns:
+        route = prefix + str(pattern.pattern)
+        if isinstance(pattern, URLResolver):
+            if pattern.namespace == "admin":
+                continue
+            inner = pattern.namespace if not namespace else f"{namespace}:{pattern.namespace}"
+            yield from walk(pattern.url_patterns, inner if pattern.namespace else namespace, route)
+        elif isinstance(pattern, URLPattern) and pattern.name:
+            yield (f"{namespace}:{pattern.name}" if namespace else pattern.name), route
+
+
+ROUTES = dict(walk(get_resolver().url_patterns))
+OBJECT = sorted(set(ROUTES) - PUBLIC - LIST - set(ROLE_GATED))
+
+
+def test_every_route_is_classified():
+    for name, route in ROUTES.items():
+        params = re.findall(r"<(?:\w+:)?(\w+)>", route)
+        if name in OBJECT:
+            assert params, f"{name} takes no object id: classify it as PUBLIC, LIST or ROLE_GATED"
+
+
+@pytest.fixture
+def world(campaign, commune_a, site_a, carol, alice, departement, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    item = f.CatalogItemFactory()
+    line = f.NeedLineFactory(
+        campaign=campaign,
+        collectivity=commune_a,
+        site=site_a,
+        text=SECRET,
+        catalog_item=item,
+        match_status=MatchStatus.MATCHED,
+        match_score=95,
+    )
+    grouping = f.GroupingFactory(campaign=campaign, title="Groupement secret")
+    lot = f.LotFactory(grouping=grouping, number=1)
+    f.LotLineFactory(lot=lot, need_line=line)
+    member = f.GroupingMemberFactory(grouping=grouping, collectivity=commune_a, status=GroupingMemberStatus.ACCEPTED)
+    document = GeneratedDocument.objects.create(
+        grouping=grouping, kind=DocumentKind.SPECIFICATION, status=JobStatus.DONE, filename="x.pdf"
+    )
+    document.file.save("x.pdf", ContentFile(b"%PDF-1.7 secret"))
+    publication = publication_create(
+        grouping=grouping, actor=carol, title="Demande publiée", summary="", expected_launch_date=None
+    )
+    job = NeedsImportJob.objects.create(campaign=campaign, collectivity=commune_a, created_by=alice, filename="b.xlsx")
+    return {
+        "campaign": campaign,
+        "line": line,
+        "grouping": grouping,
+        "lot": lot,
+        "member": member,
+        "document": document,
+        "publication": publication,
+        "job": job,
+        "item": item,
+    }
+
+
+METHODS = ("get", "post", "put", "patch", "delete")
+
+
+def statuses(client, url: str) -> set[int]:
+    """The statuses of every method; 405 (the route does not take that method at all) is left out."""
+    answered = {getattr(client, method)(url, {}, content_type="application/json").status_code for method in METHODS}
+    return answered - {405}
+
+
+def kwargs_for(name: str, world) -> dict:
+    route = ROUTES[name]
+    params = re.findall(r"<(?:\w+:)?(\w+)>", route)
+    by_prefix = [
+        ("api/v1/campaigns/", "campaign"),
+        ("campagnes/", "campaign"),
+        ("api/v1/need-lines/", "line"),
+        ("besoins/", "line"),
+        ("api/v1/groupings/", "grouping"),
+        ("groupements/", "grouping"),
+        ("api/v1/documents/", "document"),
+        ("documents/", "document"),
+        ("marches-a-venir/", "publication"),
+        ("api/v1/public/demands/", "publication"),
+    ]
+    values = {}
+    for param in params:
+        if param == "pk":
+            owner = next(key for prefix, key in by_prefix if route.startswith(prefix))
+            values[param] = world[owner].pk
+        elif param == "grouping_pk":
+            values[param] = world["grouping"].pk
+        elif param == "member_pk":
+            values[param] = world["member"].pk
+        elif param == "job_pk":
+            values[param] = world["job"].pk
+        elif param == "number":
+            values[param] = world["lot"].number
+        elif param == "code":
+            values[param] = world["item"].code
+        else:
+            raise AssertionError(f"unknown parameter {param} in {name}")
+    return values
+
+
+@pytest.mark.parametrize("name", OBJECT)
+def test_an_outsider_gets_404_on_every_object_route(client, oscar, world, name):
+    client.force_login(oscar)
+    url = reverse(name, kwargs=kwargs_for(name, world))
+    answered = statuses(client, url)
+    assert answered == {404}, f"{name} {url} answered {answered}"
+
+
+@pytest.mark.parametrize("name", OBJECT)
+def test_a_missing_object_is_the_same_404(client, carol, world, name):
+    client.force_login(carol)
+    kwargs = {key: 999_999 if isinstance(value, int) else value for key, value in kwargs_for(name, world).items()}
+    assert statuses(client, reverse(name, kwargs=kwargs)) == {404}
+
+
+@pytest.mark.parametrize("name", sorted(LIST))
+def test_personal_lists_show_an_outsider_nothing_of_the_others(client, oscar, world, name):
+    client.force_login(oscar)
+    response = client.get(reverse(name))
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert SECRET not in body and "Groupement secret" not in body and world["campaign"].title not in body
+
+
+@pytest.mark.parametrize(("name", "status"), sorted(ROLE_GATED.items()))
+def test_role_gated_spaces_refuse_an_outsider(client, oscar, world, name, status):
+    client.force_login(oscar)
+    assert client.get(reverse(name)).status_code == status
+
+
+@pytest.mark.parametrize("name", sorted(n for n in PUBLIC if n not in {"logout", "api:procedure-simulation"}))
+def test_public_routes_answer_anonymous_visitors(client, world, name):
+    kwargs = kwargs_for(name, world) if "<" in ROUTES[name] else {}
+    response = client.get(reverse(name, kwargs=kwargs))
+    assert response.status_code == 200, name
+    assert SECRET not in response.content.decode()
+
+
+@pytest.mark.parametrize("name", OBJECT)
+def test_anonymous_visitors_never_reach_an_object(client, world, name):
+    url = reverse(name, kwargs=kwargs_for(name, world))
+    for response in (getattr(client, method)(url, {}, content_type="application/json") for method in METHODS):
+        if response.status_code == 302:
+            assert response["Location"].startswith(reverse("login"))
+        else:
+            assert response.status_code in {401, 403, 404, 405}, f"{name} answered {response.status_code}"
+        assert SECRET.encode() not in response.content
