@@ -20,6 +20,7 @@ from procurement.models import (
     GroupingMember,
     MatchStatus,
     NeedLine,
+    ParticipationStatus,
     Role,
     Site,
 )
@@ -185,6 +186,13 @@ def campaign_detail(request, pk: int):
     participations = selectors.participations_for(user=user, campaign=campaign).annotate(
         lines=Count("collectivity__need_lines", filter=Q(collectivity__need_lines__campaign=campaign))
     )
+    own_ids = set(selectors.collectivity_ids_for(user=user))
+    # The coordinator gets counts here and the full table on the progress page; members see their own row.
+    status_counts = (
+        {row["status"]: row["n"] for row in campaign.participations.values("status").annotate(n=Count("id"))}
+        if is_coordinator
+        else {}
+    )
     declaring = selectors.declaring_collectivities_for(user=user, campaign=campaign)
     context = {
         "nav": "campaigns",
@@ -195,7 +203,9 @@ def campaign_detail(request, pk: int):
         "tri": current,
         "filters": filters,
         "totals": totals,
-        "participations": participations,
+        "participations": [p for p in participations if p.collectivity_id in own_ids],
+        "status_counts": status_counts,
+        "participation_statuses": ParticipationStatus.choices,
         "can_declare": campaign.accepts_declarations() and declaring.exists(),
         "declaring": declaring,
         "match_statuses": MatchStatus.choices,

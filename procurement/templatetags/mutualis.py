@@ -68,3 +68,9 @@ def sort_th(context, label: str, key: str, css_class: str = ""):
         label,
         arrow,
     )
+
+
+@register.filter
+def get_item(mapping, key):
+    """{{ counts|get_item:"submitted" }}: a dictionary lookup with a variable key."""
+    return mapping.get(key) if hasattr(mapping, "get") else None

@@ -24,7 +24,6 @@ from procurement.models import (
     NeedLine,
     Role,
     Site,
-    SiteKind,
     User,
 )
 
@@ -32,6 +31,17 @@ DEMO_PASSWORD = "mutualis-demo"
 DEPARTEMENT_CODE = "35"
 CAMPAIGN_TITLE = "Recensement des besoins numériques des écoles et collèges — rentrée 2027"
 COMMUNE_COUNT = 30
+TARGET_LINES = 500
+GROUPING_PLANS = [
+    (
+        "Postes de travail, tablettes et classes mobiles des écoles et collèges",
+        ["postes-portables", "postes-fixes", "tablettes", "classes-mobiles", "gestion-flotte"],
+    ),
+    (
+        "Affichage interactif, vidéoprojection et périphériques de classe",
+        ["affichage-interactif", "ecrans-peripheriques"],
+    ),
+]
 
 
 class Command(BaseCommand):
@@ -161,6 +171,12 @@ class Command(BaseCommand):
         return services.campaign_set_status(campaign=campaign, status=CampaignStatus.OPEN, actor=coordinator)
 
     def declare_needs(self, campaign: Campaign, members: list[Collectivity]) -> None:
+        sites_of = {
+            c.pk: list(Site.objects.filter(competent_collectivity=c, is_public=True).order_by("uai")[:12])
+            for c in members
+        }
+        # About TARGET_LINES lines whatever the territory: fewer sites, more needs per site.
+        per_site = max(3, round(TARGET_LINES / max(1, sum(len(s) for s in sites_of.values()))))
         total = 0
         for collectivity in members:
             actor = (
@@ -168,11 +184,9 @@ class Command(BaseCommand):
                 .first()
                 .user
             )
-            sites = list(Site.objects.filter(competent_collectivity=collectivity, is_public=True).order_by("uai")[:12])
             rows = []
-            for site in sites:
-                per_site = 5 if site.kind == SiteKind.COLLEGE else 3
-                for need in needs_for_site(site.kind, self.rng, self.rng.randint(per_site - 1, per_site + 2)):
+            for site in sites_of[collectivity.pk]:
+                for need in needs_for_site(site.kind, self.rng, self.rng.randint(per_site - 1, per_site + 1)):
                     rows.append(
                         {
                             "text": need.text,
@@ -193,18 +207,17 @@ class Command(BaseCommand):
         )
 
     def review(self, campaign: Campaign, coordinator: User) -> None:
+        from catalog.models import CatalogItem
         from catalog.services import need_line_confirm_match
 
+        # Buyers confirm about half of the doubtful lines; the rest stays in the demo's review queue.
+        doubtful = NeedLine.objects.filter(campaign=campaign, match_status=MatchStatus.REVIEW).order_by("id")
         confirmed = 0
-        for line in NeedLine.objects.filter(campaign=campaign, match_status=MatchStatus.REVIEW).select_related(
-            "collectivity"
-        )[:40]:
+        for line in list(doubtful.select_related("collectivity"))[::2]:
             candidate = (line.match_candidates or [None])[0]
             if not candidate:
                 continue
             actor = Membership.objects.filter(collectivity=line.collectivity).first().user
-            from catalog.models import CatalogItem
-
             item = CatalogItem.objects.get(pk=candidate["item_id"])
             need_line_confirm_match(need_line=line, item=item, actor=actor)
             confirmed += 1
@@ -213,11 +226,8 @@ class Command(BaseCommand):
     def make_groupings(self, campaign: Campaign, coordinator: User) -> list:
         from procurement.selectors import campaign_family_totals
 
-        rows = sorted(campaign_family_totals(campaign=campaign), key=lambda r: -(r["value"] or 0))
-        plans = [
-            ("Équipements mobiles et postes de travail des écoles et collèges", rows[:3]),
-            ("Affichage interactif et vidéoprojection", rows[3:5]),
-        ]
+        available = {r["catalog_item__family__code"]: r for r in campaign_family_totals(campaign=campaign)}
+        plans = [(title, [available[code] for code in codes if code in available]) for title, codes in GROUPING_PLANS]
         launch = timezone.localdate() + timedelta(days=75)
         groupings = []
         for title, chosen in plans:
