@@ -1,6 +1,12 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
+from catalog import services
 from catalog.models import CatalogAlias, CatalogItem, CpvCode, Family
+from procurement.errors import DomainError
 
 
 @admin.register(CpvCode)
@@ -32,9 +38,50 @@ class CatalogItemAdmin(admin.ModelAdmin):
     inlines = [CatalogAliasInline]
 
 
+class AliasScopeFilter(admin.SimpleListFilter):
+    title = _("portée")
+    parameter_name = "portee"
+
+    def lookups(self, request, model_admin):
+        return [("globale", _("Pour tous")), ("collectivite", _("Apprise par une collectivité"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "globale":
+            return queryset.filter(collectivity__isnull=True)
+        if self.value() == "collectivite":
+            return queryset.filter(collectivity__isnull=False)
+        return queryset
+
+
 @admin.register(CatalogAlias)
 class CatalogAliasAdmin(admin.ModelAdmin):
-    list_display = ["text", "item", "collectivity", "status", "created_at"]
-    list_filter = ["status"]
+    list_display = ["text", "normalized", "item", "collectivity", "status", "created_by", "created_at"]
+    list_filter = ["status", AliasScopeFilter]
     search_fields = ["text", "normalized", "item__label"]
     raw_id_fields = ["item", "collectivity", "created_by"]
+    list_select_related = ["item", "collectivity", "created_by"]
+    actions = ["accept_for_all"]
+
+    @admin.action(description=_("Accepter pour tous"))
+    def accept_for_all(self, request: HttpRequest, queryset: QuerySet[CatalogAlias]) -> None:
+        """Make the selected learnt aliases global (merging duplicates): they then serve every collectivité."""
+        done = 0
+        for alias in queryset.order_by("pk"):
+            if not CatalogAlias.objects.filter(pk=alias.pk).exists():
+                continue  # merged into an alias handled earlier in this batch
+            try:
+                services.alias_accept_for_all(alias=alias, actor=request.user)
+            except DomainError as exc:
+                self.message_user(request, exc.message, messages.ERROR)
+                return
+            done += 1
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d synonyme est désormais valable pour tous.",
+                "%(count)d synonymes sont désormais valables pour tous.",
+                done,
+            )
+            % {"count": done},
+            messages.SUCCESS,
+        )

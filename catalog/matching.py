@@ -1,30 +1,55 @@
-"""Matching engine: free-text need lines → catalog items (and CPV codes as a fallback).
+"""Matching engine: free-text need lines → catalog items, and any text (need line or contract object) → CPV code.
 
 Pure functions and plain data classes, no Django or ORM import, so the engine is easy to test and to benchmark.
+Text normalisation lives in ``catalog.textnorm`` (re-exported here).
 
 How a line is matched:
 1. ``normalise`` turns the text into comparable tokens (accents, HTML, stop words, plurals, units).
 2. Candidate generation: every query token is looked up in an inverted index of the catalog vocabulary; tokens
    missing from the vocabulary (typos) are expanded to close vocabulary tokens found through character trigrams
    and checked with rapidfuzz. Only the documents (labels and aliases) sharing a token are scored, never the whole
-   catalog.
+   catalog, and only the best of them after a cheap IDF pre-ranking.
 3. Scoring (0–100) blends, with IDF weights, how much of the item's wording the line covers and how much of the
-   line the item explains, plus a small share of rapidfuzz's ``token_set_ratio``.
+   line the item explains, plus a small share of rapidfuzz's ``token_set_ratio``. Weights, token sets and the
+   tokens each item is known by are computed once, when the index is built.
 4. The best item gets a status from the calibrated thresholds below; when no item reaches ``REVIEW_THRESHOLD``,
-   the CPV labels held by the index may propose a code.
+   ``predict_cpv`` may propose a CPV code.
+5. Results are memoised per index on the normalised text and the scope that applies (campaigns repeat the same
+   wordings a lot), and the normalisation itself is memoised on the raw text.
+
+How a CPV code is guessed (``predict_cpv``), for need lines nobody can match and for contract objects:
+procedural wording is removed and the beneficiary clause weighs less (``textnorm.objet_terms``); the terms are
+matched against the CPV labels, French synonyms of common CPV codes, and the catalog's own wordings (each counts
+for its item's CPV code); the best catalog item adds its code as evidence; codes of the catalog's own divisions
+get a small bonus (the product buys school digital equipment and services); close siblings roll up to their
+common parent, and weak evidence to the parent code.
 """
 
 from __future__ import annotations
 
-import html
+import functools
+import heapq
+import json
 import math
 import re
-import unicodedata
 from collections import defaultdict
-from collections.abc import Hashable, Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Hashable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
 
 from rapidfuzz import fuzz, process
+
+from catalog.textnorm import (  # noqa: F401  (re-exported: the engine's public text functions)
+    CONTEXT_WORDS,
+    STOP_WORDS,
+    Quantity,
+    extract_quantity,
+    normalise,
+    objet_terms,
+    singular,
+    strip_accents,
+    tokens,
+)
 
 # --- Calibrated thresholds -------------------------------------------------------------------------------------
 # Calibrated on typical buyer wordings (tests/catalog/test_matching.py) and the wordings of the seed aliases:
@@ -43,352 +68,29 @@ UNKNOWN_WORD_WEIGHT = 2.0  # weight of a longer unknown word ("progiciel"): the 
 CONTEXT_WEIGHT = 0.5  # words saying where or why, not what ("salle", "classe", "remplacement")
 NUMBER_WEIGHT_FACTOR = 0.35  # bare numbers matter less than words ("12" in "salle 12"); sizes ("75pouce") do not
 MEASURE_CONFLICT_PENALTY = 8.0  # per size of the line contradicted by the item (75 pouces asked, 86 offered)
+# CPV guessing
+CPV_DOC_SHARE = 0.45  # a code must explain the text more than the text must cover a (long, formal) CPV label
+CPV_MAX_CANDIDATES = 120  # CPV wordings scored per text after the pre-ranking
+CPV_DOMAIN_BONUS = 0.05  # relative bonus for codes in the catalog's own divisions (school IT and its services)
+CPV_ITEM_EVIDENCE = 0.9  # a catalog item matched at score s counts as s × this for its CPV code
+CPV_ROLLUP_MARGIN = 2.0  # codes this close to the best one and sharing its group roll up to the common parent
+CPV_WEAK_SCORE = 35.0  # below this, the best code is replaced by its parent (a broader, safer code)
+# Memoisation
+MATCH_CACHE_SIZE = 20_000  # distinct (normalised text, scope) results kept per index
+PREPARE_CACHE_SIZE = 50_000  # distinct raw texts whose normalisation is kept
 
 STATUS_MATCHED = "matched"
 STATUS_REVIEW = "review"
 STATUS_UNMATCHED = "unmatched"
 
-
-def _wordset(text: str) -> frozenset[str]:
-    return frozenset(text.split())
+CPV_SYNONYMS_PATH = Path(__file__).resolve().parent / "data" / "cpv_synonyms.json"
 
 
-STOP_WORDS = _wordset(
-    """
-    a au aux avec ce ces cet cette d de des du en et la le les l un une uns unes ou par pour sur sous dans chez
-    qui que quoi dont son sa ses leur leurs notre nos votre vos mon ma mes ton ta tes se ne pa plus moins tres
-    y il elle ils elles nous vous on je tu est sont etre avoir ete a
-    environ merci besoin souhait souhaite souhaitons prevoir prevu achat acquisition commande commander
-    n no num
-    """
-)
-
-# Words that describe where or why rather than what: they weigh little on both sides of the comparison.
-CONTEXT_WORDS = _wordset(
-    """
-    salle classe ecole college lycee primaire elementaire groupe scolaire etablissement site batiment
-    cp ce1 ce2 cm1 cm2 6e 5e 4e 3e 2nde seconde premiere terminale ulis segpa polyvalente
-    remplacement renouvellement nouveau nouvelle neuf neuve supplementaire complementaire rentree annee
-    """
-)
-
-# Unit spellings unified into one token glued to the number: "10 pouces", "10p", '10"' → "10pouce".
-_UNIT_ALIASES = {
-    "pouce": "pouce",
-    "pouces": "pouce",
-    "p": "pouce",
-    "po": "pouce",
-    "inch": "pouce",
-    "inches": "pouce",
-    "in": "pouce",
-    '"': "pouce",
-    "''": "pouce",
-    "go": "go",
-    "gb": "go",
-    "gio": "go",
-    "to": "to",
-    "tb": "to",
-    "mo": "mo",
-    "mb": "mo",
-    "ghz": "ghz",
-    "mhz": "mhz",
-    "w": "w",
-    "watts": "w",
-    "watt": "w",
-    "va": "va",
-    "u": "u",
-    "m": "m",
-    "metre": "m",
-    "metres": "m",
-    "ml": "m",
-    "cm": "cm",
-    "mm": "mm",
-    "lumens": "lm",
-    "lumen": "lm",
-    "lm": "lm",
-    "ppm": "ppm",
-    "an": "an",
-    "ans": "an",
-    "mois": "mois",
-    "ports": "port",
-    "port": "port",
-    "postes": "poste",
-    "places": "place",
-}
-_UNIT_PATTERN = "|".join(sorted((re.escape(u) for u in _UNIT_ALIASES), key=len, reverse=True))
-_NUMBER_UNIT_RE = re.compile(rf"(?<![\w.])(\d+(?:[.,]\d+)?)\s*({_UNIT_PATTERN})(?![a-z0-9])")
-_HTML_TAG_RE = re.compile(r"<[^>]{0,200}>")
-_NON_WORD_RE = re.compile(r"[^a-z0-9\"]+")
-# Compound words written in several ways, glued before tokenising.
-_PHRASES = [
-    (re.compile(r"\bwi\s*fi\b"), "wifi"),
-    (re.compile(r"\bvideo\s+projecteur"), "videoprojecteur"),
-    (re.compile(r"\bretro\s+projecteur"), "retroprojecteur"),
-    (re.compile(r"\bmicro\s*:?\s*bit\b"), "microbit"),
-    (re.compile(r"\bchrome\s+book"), "chromebook"),
-    (re.compile(r"\bmac\s+book"), "macbook"),
-    (re.compile(r"\bi\s+pad"), "ipad"),
-    (re.compile(r"\bbee\s+bot"), "beebot"),
-    (re.compile(r"\bblue\s+bot"), "bluebot"),
-    (re.compile(r"\bm\s+bot\b"), "mbot"),
-    (re.compile(r"\bpare\s+feu"), "parefeu"),
-    (re.compile(r"\bhaut\s+parleur"), "hautparleur"),
-    (re.compile(r"\bweb\s+cam"), "webcam"),
-    (re.compile(r"\bweb\s+radio"), "webradio"),
-    (re.compile(r"\be\s+mail"), "email"),
-    (re.compile(r"\b2\s+en\s+1\b"), "2en1"),
-    (re.compile(r"\b3\s+d\b"), "3d"),
-    (re.compile(r"\bcat\s+(\d)"), r"cat\1"),
-    (re.compile(r"\bsans\s+fil\b"), "sansfil"),
-]
-_WORD_NUMBERS = {
-    "un": 1,
-    "une": 1,
-    "deux": 2,
-    "trois": 3,
-    "quatre": 4,
-    "cinq": 5,
-    "six": 6,
-    "sept": 7,
-    "huit": 8,
-    "neuf": 9,
-    "dix": 10,
-    "onze": 11,
-    "douze": 12,
-    "quinze": 15,
-    "seize": 16,
-    "vingt": 20,
-    "trente": 30,
-    "quarante": 40,
-    "cinquante": 50,
-    "cent": 100,
-}
-# Canonical words: several spellings of the same notion become one token, on both sides of the comparison.
-_SYNONYMS = {
-    "ordi": "ordinateur",
-    "pc": "ordinateur",
-    "computer": "ordinateur",
-    "laptop": "portable",
-    "notebook": "portable",
-    "prof": "enseignant",
-    "professeur": "enseignant",
-    "maitre": "enseignant",
-    "maitresse": "enseignant",
-    "instit": "enseignant",
-    "institutrice": "enseignant",
-    "instituteur": "enseignant",
-    "moniteur": "ecran",
-    "monitor": "ecran",
-    "commutateur": "switch",
-    "appli": "application",
-    "app": "application",
-    "multifonctions": "multifonction",
-    "cle": "cle",
-    "clef": "cle",
-    "wireless": "sansfil",
-    "directeur": "direction",
-    "directrice": "direction",
-}
-_NEGATIONS = frozenset({"non", "hors", "pas"})
-# Words keeping their final s or x (singular forms).
-_INVARIABLE = _wordset("mois os nas ios bus plus ans pas sans gps tous dos prix choix voix croix vis")
-
-
-def strip_accents(text: str) -> str:
-    """Lowercase ASCII-ish text: accents removed, ligatures expanded."""
-    text = text.replace("œ", "oe").replace("Œ", "oe").replace("æ", "ae").replace("Æ", "ae")
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
-
-
-def singular(token: str) -> str:
-    """A crude French singular: "tablettes" → "tablette", "locaux" → "local", "bureaux" → "bureau"."""
-    if len(token) <= 3 or token in _INVARIABLE or token[0].isdigit():
-        return token
-    if token.endswith(("eaux", "eux")):
-        return token[:-1]
-    if token.endswith("aux") and len(token) > 4:
-        return token[:-3] + "al"
-    if token.endswith("s") and not token.endswith("ss"):
-        return token[:-1]
-    return token
-
-
-def _clean(text: str) -> str:
-    """HTML removed, accents stripped, lowercased, apostrophes and dashes turned into spaces."""
-    text = _HTML_TAG_RE.sub(" ", text)
-    text = html.unescape(text)
-    text = strip_accents(text)
-    text = text.replace("”", '"').replace("“", '"').replace("″", '"').replace("''", '"')
-    text = re.sub(r"[’‘`´'_/\\-]+", " ", text)
-    for pattern, replacement in _PHRASES:
-        text = pattern.sub(replacement, text)
-    return text
-
-
-def _glue_units(text: str) -> str:
-    def repl(m: re.Match[str]) -> str:
-        number = m.group(1).replace(",", ".")
-        if number.endswith(".0"):
-            number = number[:-2]
-        return f" {number}{_UNIT_ALIASES[m.group(2)]} "
-
-    return _NUMBER_UNIT_RE.sub(repl, text)
-
-
-def tokens(text: str) -> list[str]:
-    """The normalised tokens of a text (see ``normalise``)."""
-    if not text:
-        return []
-    text = _glue_units(_clean(text))
-    out: list[str] = []
-    negation = ""
-    for raw in _NON_WORD_RE.split(text):
-        raw = raw.strip('"')
-        if raw in _NEGATIONS:
-            negation = "non"
-            continue
-        if not raw or raw in STOP_WORDS:
-            continue
-        token = singular(raw)
-        token = _SYNONYMS.get(token, token)
-        if token in STOP_WORDS:
-            continue
-        # "non interactif" must not look like "interactif": the negated word becomes another token.
-        out.append(negation + token)
-        negation = ""
-    return out
-
-
-def normalise(text: str) -> str:
-    """Comparable form of a text.
-
-    Lowercase, accents and HTML tags removed, punctuation dropped, French stop words removed, simple plurals made
-    singular, and sizes unified: "10 pouces", "10p", '10"' and "10 inch" all become "10pouce", "8 Go" / "8GB"
-    become "8go". Returns tokens joined by single spaces ("" when nothing is left).
-    """
-    return " ".join(tokens(text or ""))
-
-
-# --- Quantity extraction ---------------------------------------------------------------------------------------
-
-_QTY_UNITS = {
-    "licence": "licence",
-    "licences": "licence",
-    "abonnement": "abonnement",
-    "abonnements": "abonnement",
-    "lot": "lot",
-    "lots": "lot",
-    "forfait": "forfait",
-    "forfaits": "forfait",
-    "jour": "jour",
-    "jours": "jour",
-    "journee": "jour",
-    "journees": "jour",
-    "heure": "heure",
-    "heures": "heure",
-    "h": "heure",
-    "mois": "mois",
-    "an": "an",
-    "ans": "an",
-    "annee": "an",
-    "annees": "an",
-    "metre": "metre",
-    "metres": "metre",
-    "m": "metre",
-    "ml": "metre",
-}
-# A number followed by these is a size, not a quantity: "10 pouces", "8 Go", "65 pouces".
-_MEASURE_WORDS = _wordset(
-    "pouce pouces p po inch inches go gb to tb mo mb ghz mhz w watts va lm lumens mm cm ppm % \" '' x"
-)
-_WORD_RE = re.compile(r"\d+(?:[.,]\d+)?|[a-z]+|\"|''|%")
-
-
-@dataclass(frozen=True)
-class Quantity:
-    quantity: int | None
-    unit: str | None
-    text: str
-
-
-def _number(word: str) -> int | None:
-    if word.isdigit():
-        value = int(word)
-        return value if 0 < value < 1_000_000 else None
-    return _WORD_NUMBERS.get(word)
-
-
-def _fold(text: str) -> str:
-    """Lowercase and accent-free, keeping exactly one character per input character (indices stay valid)."""
-    out = []
-    for char in text:
-        base = [c for c in unicodedata.normalize("NFKD", char) if not unicodedata.combining(c)]
-        out.append(base[0].lower() if len(base) >= 1 and len(base[0].lower()) == 1 else " ")
-    return "".join(out)
-
-
-_QTY_PATTERNS = [
-    # "qté: 12", "quantité 12", "nb 12", "nombre : 12"
-    re.compile(r"\b(?:qte|quantite|qt|nb|nbre|nombre)\s*[:=.]?\s*(\d{1,6})\b"),
-    # "x12", "x 12", "×12"
-    re.compile(r"(?:^|\s)[x×*]\s?(\d{1,6})\b"),
-    # "12x", "12 x", "12×" (not followed by a digit: "1920 x 1080" is a resolution)
-    re.compile(r"\b(\d{1,6})\s?[x×*](?=\s|$)(?!\s*\d)"),
-    # "lot de 5", "un lot de 5", "pack de 10"
-    re.compile(r"^\s*(?:un\s+|1\s+)?(?:lot|pack|ensemble|kit)\s+de\s+(\d{1,6})\b"),
-]
-
-
-def _tidy(text: str) -> str:
-    return re.sub(r"\s+", " ", text).strip(" ,;:-")
-
-
-def _pattern_quantity(base: str, low: str) -> tuple[int, str] | None:
-    for index, pattern in enumerate(_QTY_PATTERNS):
-        for m in pattern.finditer(low):
-            if index == 1 and re.search(r"\d\s*$", low[: m.start() + 1]):
-                continue  # "1920 x 1080"
-            value = int(m.group(1))
-            if 0 < value < 1_000_000:
-                return value, _tidy(base[: m.start()] + " " + base[m.end() :])
-    return None
-
-
-def extract_quantity(text: str) -> tuple[int | None, str | None, str]:
-    """Find the quantity a buyer wrote at the start or around a multiplication sign.
-
-    Returns ``(quantity, unit, remaining text)``; unit is one of the need line units ("licence", "jour", "metre"…)
-    or None for plain units. Handles "20 tablettes", "lot de 5 casques" (5), "3 lots de 5" (3 lots), "x12",
-    "12x", "12 x tablette", "qté : 12", "2 classes mobiles de 16" (2), "trois casques". Sizes ("10 pouces",
-    "8 Go") and years ("2026") are never taken as quantities.
-    """
-    if not isinstance(text, str) or not text.strip():
-        return None, None, ""
-    base = _HTML_TAG_RE.sub(" ", text).strip()
-    low = _fold(base)
-    found = _pattern_quantity(base, low)
-    if found is not None:
-        return found[0], None, found[1]
-
-    words = list(_WORD_RE.finditer(low))
-    if not words:
-        return None, None, _tidy(base)
-    first = words[0].group(0)
-    value = _number(first)
-    if value is None or (len(first) == 4 and 1900 <= value <= 2100) or low[: words[0].start()].strip(" -•*"):
-        return None, None, _tidy(base)
-    following = words[1].group(0) if len(words) > 1 else ""
-    if following in _MEASURE_WORDS or re.match(r"\d+[.,]\d", low[words[0].start() :]):
-        return None, None, _tidy(base)
-    unit = _QTY_UNITS.get(following)
-    cut = words[0].end()
-    if unit is not None:
-        cut = words[1].end()
-        m = re.match(r"\s*(?:de\s+|d'\s*)", low[cut:])
-        if m:
-            cut += m.end()
-    return value, unit, _tidy(base[cut:])
+def read_cpv_synonyms(path: Path | str | None = None) -> list[tuple[str, str]]:
+    """The (CPV code, French wording) pairs of catalog/data/cpv_synonyms.json."""
+    with open(path or CPV_SYNONYMS_PATH, encoding="utf-8") as fh:
+        data = json.load(fh)
+    return [(code, text) for code, texts in data["synonyms"].items() for text in texts]
 
 
 # --- Index --------------------------------------------------------------------------------------------------------
@@ -420,15 +122,18 @@ class Candidate:
     score: float
 
 
-@dataclass
+@dataclass(frozen=True)
 class MatchResult:
-    """The outcome for one text. ``item_id`` is None when status is unmatched; ``reason`` says why."""
+    """The outcome for one text. ``item_id`` is None when status is unmatched; ``reason`` says why.
+
+    Results are memoised and shared between identical queries: they are immutable.
+    """
 
     item_id: int | str | None
     score: float
     status: str
     explanation: str
-    candidates: list[Candidate] = field(default_factory=list)
+    candidates: tuple[Candidate, ...] = ()
     cpv: str = ""
     cpv_label: str = ""
     cpv_score: float | None = None
@@ -436,14 +141,24 @@ class MatchResult:
     reason: str = ""
 
 
+@dataclass(frozen=True)
+class CpvGuess:
+    code: str
+    label: str
+    score: float
+    via: str  # "label", "synonym", "catalog" (an item's wording or a matched item), or "parent" after a roll-up
+
+
 @dataclass
 class _Doc:
     key: int | str  # item id, or CPV code for the CPV sub-index
     tokens: tuple[str, ...]
     text: str
-    kind: str  # "label", "alias", "learnt" or "cpv"
+    kind: str  # "label", "alias", "learnt", "cpv", "cpv_synonym" or "cpv_item"
     scope: Hashable | None
     source: str  # original wording, for explanations
+    token_set: frozenset[str] = frozenset()
+    total: float = 0.0  # sum of the weights of its distinct tokens, set by the sub-index
 
 
 def _trigrams(token: str) -> set[str]:
@@ -461,32 +176,47 @@ def _measure_unit(token: str) -> str | None:
 
 
 class _SubIndex:
-    """Inverted index over token → documents, and trigram → vocabulary tokens for typos."""
+    """Inverted index over token → documents, and trigram → vocabulary tokens for typos.
+
+    Everything a query needs per document is computed here once: token sets, weight totals, the tokens each key
+    is known by (all its wordings) and the units of its sizes.
+    """
 
     def __init__(self, docs: list[_Doc], key_count: int) -> None:
         self.docs = docs
         self.postings: dict[str, list[int]] = defaultdict(list)
         df: dict[str, set] = defaultdict(set)
-        # Every token an item is known by (label and all its aliases): global, and per scope for learnt aliases.
-        self.key_tokens: dict[int | str, set[str]] = defaultdict(set)
-        self.scoped_key_tokens: dict[tuple[int | str, Hashable], set[str]] = defaultdict(set)
+        key_tokens: dict[int | str, set[str]] = defaultdict(set)
+        scoped_tokens: dict[tuple[int | str, Hashable], set[str]] = defaultdict(set)
+        self.scopes: set[Hashable] = set()
         for doc_id, doc in enumerate(docs):
-            for token in set(doc.tokens):
+            doc.token_set = frozenset(doc.tokens)
+            for token in doc.token_set:
                 self.postings[token].append(doc_id)
                 df[token].add(doc.key)
             if doc.scope is None:
-                self.key_tokens[doc.key].update(doc.tokens)
+                key_tokens[doc.key].update(doc.tokens)
             else:
-                self.scoped_key_tokens[(doc.key, doc.scope)].update(doc.tokens)
+                scoped_tokens[(doc.key, doc.scope)].update(doc.tokens)
+                self.scopes.add(doc.scope)
+        self.postings = dict(self.postings)
         n = max(key_count, 1)
         self.idf: dict[str, float] = {t: math.log(1 + n / len(keys)) for t, keys in df.items()}
+        self.weights: dict[str, float] = {t: self._weight(t) for t in self.idf}
+        for doc in docs:
+            doc.total = sum(self.weights[t] for t in doc.token_set)
+        self.known: dict[int | str, frozenset[str]] = {k: frozenset(v) for k, v in key_tokens.items()}
+        self.scoped_known: dict[tuple[int | str, Hashable], frozenset[str]] = {
+            (key, scope): self.known.get(key, frozenset()) | toks for (key, scope), toks in scoped_tokens.items()
+        }
+        self.units: dict[frozenset[str], frozenset[str]] = {}
         self.vocab_by_trigram: dict[str, list[str]] = defaultdict(list)
         for token in self.postings:
             if len(token) >= 3 and not token[0].isdigit():
                 for gram in _trigrams(token):
                     self.vocab_by_trigram[gram].append(token)
 
-    def weight(self, token: str) -> float:
+    def _weight(self, token: str) -> float:
         if token in CONTEXT_WORDS:
             return CONTEXT_WEIGHT
         idf = self.idf.get(token)
@@ -498,33 +228,68 @@ class _SubIndex:
             return idf * NUMBER_WEIGHT_FACTOR
         return idf
 
-    def tokens_of(self, key: int | str, scope: Hashable | None) -> set[str]:
-        known = self.key_tokens.get(key, set())
-        if scope is not None and (key, scope) in self.scoped_key_tokens:
-            return known | self.scoped_key_tokens[(key, scope)]
-        return known
+    def weight(self, token: str) -> float:
+        weight = self.weights.get(token)
+        return weight if weight is not None else self._weight(token)
 
-    def expand(self, token: str) -> list[tuple[str, float]]:
+    def tokens_of(self, key: int | str, scope: Hashable | None) -> frozenset[str]:
+        """Every token the key is known by: its global wordings, plus those learnt in ``scope``."""
+        if scope is not None:
+            scoped = self.scoped_known.get((key, scope))
+            if scoped is not None:
+                return scoped
+        return self.known.get(key, frozenset())
+
+    def units_of(self, known: frozenset[str]) -> frozenset[str]:
+        units = self.units.get(known)
+        if units is None:
+            units = frozenset(u for u in map(_measure_unit, known) if u)
+            self.units[known] = units
+        return units
+
+    @functools.lru_cache(maxsize=20_000)  # noqa: B019  (one sub-index per catalog version; bounded)
+    def expand(self, token: str) -> tuple[tuple[str, float], ...]:
         """Vocabulary tokens matching a query token: itself, or close spellings (similarity 0–1)."""
         if token in self.postings:
-            return [(token, 1.0)]
+            return ((token, 1.0),)
         if len(token) < 5 or token[0].isdigit():
-            return []
+            return ()
         counts: dict[str, int] = defaultdict(int)
         for gram in _trigrams(token):
             for vocab in self.vocab_by_trigram.get(gram, ()):
                 counts[vocab] += 1
         if not counts:
-            return []
-        shortlist = sorted(counts, key=counts.__getitem__, reverse=True)[:30]
+            return ()
+        shortlist = heapq.nlargest(30, counts, key=counts.__getitem__)
         found = process.extract(token, shortlist, scorer=fuzz.ratio, score_cutoff=FUZZY_TOKEN_CUTOFF, limit=3)
-        return [(vocab, score / 100.0) for vocab, score, _ in found]
+        return tuple((vocab, score / 100.0) for vocab, score, _ in found)
+
+
+def _cpv_parent(code: str, known: Mapping[str, str]) -> str | None:
+    """The nearest existing ancestor of a CPV code (30213100 → 30213000 → 30210000…), None for a division."""
+    significant = len(code.rstrip("0"))
+    while significant > 2:
+        significant -= 1
+        parent = code[:significant].ljust(8, "0")
+        if parent in known:
+            return parent
+    return None
 
 
 class Index:
-    """Built once from catalog entries (and optionally CPV labels), then used for many ``match`` calls."""
+    """Built once from catalog entries (and optionally CPV labels and synonyms), then used for many matches.
 
-    def __init__(self, entries: Iterable[Entry], cpv_labels: Iterable[tuple[str, str]] = ()) -> None:
+    ``cpv_synonyms``: (code, French wording) pairs that widen the official labels ("copieur multifonction" for
+    30121100). ``family_cpv``: family code → CPV code, so a family-level match still gives a sensible code.
+    """
+
+    def __init__(
+        self,
+        entries: Iterable[Entry],
+        cpv_labels: Iterable[tuple[str, str]] = (),
+        cpv_synonyms: Iterable[tuple[str, str]] = (),
+        family_cpv: Mapping[str, str] | None = None,
+    ) -> None:
         self.entries: dict[int | str, Entry] = {}
         docs: list[_Doc] = []
         for entry in entries:
@@ -534,17 +299,31 @@ class Index:
                 alias = alias if isinstance(alias, AliasText) else AliasText(alias)
                 docs.append(_doc(entry.item_id, alias.text, "alias" if alias.scope is None else "learnt", alias.scope))
         self.items = _SubIndex([d for d in docs if d.tokens], len(self.entries))
-        self.cpv_labels: dict[str, str] = {}
-        cpv_docs = []
-        for code, label in cpv_labels:
-            self.cpv_labels[code] = label
-            doc = _doc(code, label, "cpv", None)
-            if doc.tokens:
-                cpv_docs.append(doc)
-        self.cpv = _SubIndex(cpv_docs, len(self.cpv_labels))
+        self.family_cpv: dict[str, str] = dict(family_cpv or {})
+        self.cpv_labels: dict[str, str] = dict(cpv_labels)
+        cpv_docs = [_doc(code, label, "cpv", None) for code, label in self.cpv_labels.items()]
+        cpv_docs += [_doc(code, text, "cpv_synonym", None) for code, text in cpv_synonyms if code in self.cpv_labels]
+        if self.cpv_labels:
+            # The catalog's own wordings say what its CPV codes are about ("VPI", "TNI", "ipad"…).
+            for doc in docs:
+                cpv = self.entries[doc.key].cpv
+                if doc.scope is None and cpv in self.cpv_labels:
+                    cpv_docs.append(_Doc(cpv, doc.tokens, doc.text, "cpv_item", None, doc.source))
+        self.cpv = _SubIndex([d for d in cpv_docs if d.tokens], len(self.cpv_labels))
+        self.domain_divisions = frozenset(
+            code[:2] for code in [*(e.cpv for e in self.entries.values()), *self.family_cpv.values()] if code
+        )
+        self._match = functools.lru_cache(maxsize=MATCH_CACHE_SIZE)(self._match_query)
 
     def __len__(self) -> int:
         return len(self.entries)
+
+    def clear_cache(self) -> None:
+        """Forget memoised results (the index itself never changes: a changed catalog builds a new index)."""
+        self._match.cache_clear()
+
+    def _match_query(self, query: tuple[str, ...], scope: Hashable | None, top_k: int) -> MatchResult:
+        return _match_query(self, list(query), scope, top_k)
 
 
 def _doc(key: int | str, text: str, kind: str, scope: Hashable | None) -> _Doc:
@@ -552,8 +331,13 @@ def _doc(key: int | str, text: str, kind: str, scope: Hashable | None) -> _Doc:
     return _Doc(key=key, tokens=toks, text=" ".join(toks), kind=kind, scope=scope, source=text)
 
 
-def build_index(entries: Iterable[Entry], cpv_labels: Iterable[tuple[str, str]] = ()) -> Index:
-    return Index(entries, cpv_labels)
+def build_index(
+    entries: Iterable[Entry],
+    cpv_labels: Iterable[tuple[str, str]] = (),
+    cpv_synonyms: Iterable[tuple[str, str]] = (),
+    family_cpv: Mapping[str, str] | None = None,
+) -> Index:
+    return Index(entries, cpv_labels, cpv_synonyms, family_cpv)
 
 
 # --- Scoring ---------------------------------------------------------------------------------------------------
@@ -567,97 +351,140 @@ class _Scored:
     matched: list[tuple[str, str, float]]  # (query token, doc token, similarity)
 
 
-def _best_options(
-    query: list[str], expansions: dict[str, list[tuple[str, float]]], known: set[str]
-) -> list[tuple[str, str, float]]:
-    """For each query token, the best (query token, known token, similarity) among the known tokens."""
-    out = []
-    for q in query:
-        options = [(v, sim) for v, sim in expansions.get(q, ()) if v in known]
-        if options:
-            vocab, sim = max(options, key=lambda o: o[1])
-            out.append((q, vocab, sim))
+@dataclass
+class _Query:
+    """A query prepared once for a sub-index: expansions and weights of its tokens."""
+
+    tokens: list[str]
+    unique: list[str]
+    expansions: dict[str, tuple[tuple[str, float], ...]]
+    strength: dict[str, float]  # query token → factor on its contribution (position in a contract object)
+    weights: dict[str, float]  # query token → weight on the query side
+    total: float
+    text: str
+    measures: list[tuple[str, str]]  # (size token, unit)
+    doc_share: float = 0.55  # share of "how much of the wording is covered" in the score (the rest: of the query)
+
+
+def _prepare_query(
+    sub: _SubIndex, query: list[str], strength: Mapping[str, float] | None = None, doc_share: float = 0.55
+) -> _Query:
+    unique = list(dict.fromkeys(query))
+    expansions = {q: sub.expand(q) for q in unique}
+    strength = {q: (strength or {}).get(q, 1.0) for q in unique}
+    weights = {q: max((sub.weight(v) for v, _ in expansions[q]), default=sub.weight(q)) * strength[q] for q in unique}
+    measures = [(q, unit) for q in query if (unit := _measure_unit(q))]
+    return _Query(
+        tokens=query,
+        unique=unique,
+        expansions=expansions,
+        strength=strength,
+        weights=weights,
+        total=sum(weights[q] for q in query),
+        text=" ".join(query),
+        measures=measures,
+        doc_share=doc_share,
+    )
+
+
+def _best_in(query: _Query, known: frozenset[str]) -> dict[str, tuple[str, float]]:
+    """For each query token, the best (known token, similarity) among the known tokens."""
+    out = {}
+    for q in query.unique:
+        best = None
+        for vocab, sim in query.expansions[q]:
+            if vocab in known and (best is None or sim > best[1]):
+                best = (vocab, sim)
+        if best is not None:
+            out[q] = best
     return out
 
 
-def _score_doc(
-    sub: _SubIndex,
-    doc: _Doc,
-    query: list[str],
-    expansions: dict[str, list[tuple[str, float]]],
-    q_text: str,
-    scope: Hashable | None,
-) -> _Scored:
+def _score_doc(sub: _SubIndex, doc: _Doc, query: _Query, scope: Hashable | None) -> _Scored:
     """Score = how much of this wording the line covers, and how much of the line the item explains.
 
     The second part uses every wording of the item (label and aliases), so "switch 24 ports poe" is explained
     better by the 24-port switch than by the 8-port one, even when the shortest alias of both is "switch poe".
     """
-    doc_tokens = set(doc.tokens)
-    in_doc = _best_options(query, expansions, doc_tokens)
+    in_doc = _best_in(query, doc.token_set)
     if not in_doc:
         return _Scored(key=doc.key, score=0.0, doc=doc, matched=[])
     best_for_doc: dict[str, float] = {}
-    for _, vocab, sim in in_doc:
-        best_for_doc[vocab] = max(best_for_doc.get(vocab, 0.0), sim)
-    d_total = sum(sub.weight(t) for t in doc_tokens)
-    coverage_doc = sum(sub.weight(t) * sim for t, sim in best_for_doc.items()) / d_total if d_total else 0.0
+    for q, (vocab, sim) in in_doc.items():
+        sim *= query.strength[q]
+        if sim > best_for_doc.get(vocab, 0.0):
+            best_for_doc[vocab] = sim
+    weights = sub.weights
+    coverage_doc = sum(weights[t] * sim for t, sim in best_for_doc.items()) / doc.total if doc.total else 0.0
 
-    known = sub.tokens_of(doc.key, scope) | doc_tokens
-    in_item = {q: (vocab, sim) for q, vocab, sim in _best_options(query, expansions, known)}
-    q_total = q_matched = 0.0
-    for q in query:
-        q_weight = max((sub.weight(v) for v, _ in expansions.get(q, ())), default=sub.weight(q))
-        q_total += q_weight
-        if q in in_item:
-            q_matched += q_weight * in_item[q][1]
-    coverage_query = q_matched / q_total if q_total else 0.0
+    known = sub.tokens_of(doc.key, scope)
+    if doc.scope is not None and doc.scope != scope:  # a scoped wording only counts in its scope
+        known = known | doc.token_set
+    in_item = _best_in(query, known)
+    q_matched = sum(query.weights[q] * in_item[q][1] for q in query.tokens if q in in_item)
+    coverage_query = q_matched / query.total if query.total else 0.0
 
-    base = 100.0 * (0.55 * coverage_doc + 0.45 * coverage_query)
-    score = 0.85 * base + 0.15 * fuzz.token_set_ratio(q_text, doc.text)
-    score -= MEASURE_CONFLICT_PENALTY * _measure_conflicts(query, known)
-    score = 100.0 if doc.text == q_text else min(score, 99.0)
+    doc_share = query.doc_share
+    base = 100.0 * (doc_share * coverage_doc + (1.0 - doc_share) * coverage_query)
+    score = 0.85 * base + 0.15 * fuzz.token_set_ratio(query.text, doc.text)
+    if query.measures:
+        score -= MEASURE_CONFLICT_PENALTY * _measure_conflicts(sub, query, known)
+    score = 100.0 if doc.text == query.text else min(score, 99.0)
     matched = [(q, vocab, sim) for q, (vocab, sim) in in_item.items()]
     return _Scored(key=doc.key, score=round(max(0.0, min(score, 100.0)), 1), doc=doc, matched=matched)
 
 
-def _measure_conflicts(query: list[str], known: set[str]) -> int:
+def _measure_conflicts(sub: _SubIndex, query: _Query, known: frozenset[str]) -> int:
     """How many sizes of the line the item contradicts: it has sizes in the same unit, none of them equal."""
-    conflicts = 0
-    for q in query:
-        unit = _measure_unit(q)
-        if unit is None or q in known:
-            continue
-        if any(_measure_unit(t) == unit for t in known):
-            conflicts += 1
+    units = sub.units_of(known)
+    conflicts = sum(1 for q, unit in query.measures if q not in known and unit in units)
     return min(conflicts, 2)
 
 
-def _rank(sub: _SubIndex, query: list[str], scope: Hashable | None) -> list[_Scored]:
-    """Best document per key, best first. Only documents sharing a (possibly corrected) token are scored."""
-    expansions = {q: sub.expand(q) for q in set(query)}
+def _rank(
+    sub: _SubIndex, query: _Query, scope: Hashable | None, limit: int = MAX_CANDIDATES, keep: int = 4
+) -> list[_Scored]:
+    """Best document per key, best first.
+
+    Only documents sharing a (possibly corrected) token are considered. Each gets a cheap upper bound of its
+    score from the IDF weights it shares with the query; documents are scored in that order, at most ``limit``
+    of them, and scoring stops once no remaining document can enter the ``keep`` best keys.
+    """
     prelim: dict[int, float] = defaultdict(float)
-    for options in expansions.values():
+    for q, options in query.expansions.items():
+        strength = query.strength[q]
         for vocab, sim in options:
-            w = sub.weight(vocab) * sim
-            for doc_id in sub.postings.get(vocab, ()):
+            w = sub.weights[vocab] * sim * strength
+            for doc_id in sub.postings[vocab]:
                 prelim[doc_id] += w
     if not prelim:
         return []
-    shortlist = sorted(prelim, key=prelim.__getitem__, reverse=True)[: MAX_CANDIDATES * 3]
-    q_text = " ".join(query)
+    docs = sub.docs
+    # score ≤ 0.85 × 100 × (share × coverage_doc + (1 − share) × 1) + 15, and coverage_doc ≤ prelim / total
+    share = query.doc_share
+    bound = {
+        doc_id: 85.0 * (share * min(1.0, w / docs[doc_id].total) + 1.0 - share) + 15.0
+        for doc_id, w in prelim.items()
+        if docs[doc_id].total
+    }
+    shortlist = heapq.nlargest(limit * 3, bound, key=bound.__getitem__)
     best: dict[int | str, _Scored] = {}
+    floor = -1.0  # the keep-th best key score so far
     scored = 0
     for doc_id in shortlist:
-        doc = sub.docs[doc_id]
+        if bound[doc_id] < floor:
+            break
+        doc = docs[doc_id]
         if doc.scope is not None and doc.scope != scope:
             continue
-        result = _score_doc(sub, doc, query, expansions, q_text, scope)
+        result = _score_doc(sub, doc, query, scope)
         scored += 1
         current = best.get(doc.key)
         if current is None or result.score > current.score:
             best[doc.key] = result
-        if scored >= MAX_CANDIDATES:
+            if len(best) >= keep:
+                floor = heapq.nlargest(keep, (s.score for s in best.values()))[-1]
+        if scored >= limit:
             break
     return sorted(best.values(), key=lambda s: (-s.score, str(s.key)))
 
@@ -700,32 +527,54 @@ def _refuse(reason: str) -> MatchResult:
     )
 
 
+@functools.lru_cache(maxsize=PREPARE_CACHE_SIZE)
+def _prepare(text: str) -> tuple[str, ...] | str:
+    """The query tokens of a line (quantity removed), or the reason it cannot be matched. Memoised."""
+    _, _, rest = extract_quantity(text)
+    query = tokens(rest) or tokens(text)
+    if not query:
+        return "aucun mot exploitable (caractères non latins, symboles ou mots vides seulement)"
+    if all(t[0].isdigit() for t in query):
+        return "le texte ne contient que des nombres"
+    return tuple(query[:MAX_QUERY_TOKENS])
+
+
+def clear_caches() -> None:
+    """Forget memoised normalisations (indexes keep their own result caches: ``Index.clear_cache``)."""
+    _prepare.cache_clear()
+
+
+def prepare(text: str) -> tuple[str, ...] | str:
+    """The normalised query of a line (a tuple of tokens), or a French reason why it cannot be matched."""
+    if not isinstance(text, str) or not text.strip():
+        return "le texte est vide"
+    if len(text) > MAX_TEXT_LENGTH:
+        return f"le texte est trop long ({len(text)} caractères, maximum {MAX_TEXT_LENGTH})"
+    return _prepare(text)
+
+
 def match(index: Index, text: str, top_k: int = 3, scope: Hashable | None = None) -> MatchResult:
     """Match one text against the index.
 
     ``scope`` selects the learnt aliases that apply (those with that scope, plus every global alias). Never
     raises on bad input: empty, numbers only, too long, emoji or other scripts give an unmatched result with
-    a ``reason``.
+    a ``reason``. Memoised per index on the normalised text and the scope, when that scope has learnt aliases.
     """
-    if not isinstance(text, str) or not text.strip():
-        return _refuse("le texte est vide")
-    if len(text) > MAX_TEXT_LENGTH:
-        return _refuse(f"le texte est trop long ({len(text)} caractères, maximum {MAX_TEXT_LENGTH})")
-    _, _, rest = extract_quantity(text)
-    query = tokens(rest) or tokens(text)
-    if not query:
-        return _refuse("aucun mot exploitable (caractères non latins, symboles ou mots vides seulement)")
-    if all(t[0].isdigit() for t in query):
-        return _refuse("le texte ne contient que des nombres")
-    query = query[:MAX_QUERY_TOKENS]
+    query = prepare(text)
+    if isinstance(query, str):
+        return _refuse(query)
+    return index._match(query, scope if scope in index.items.scopes else None, top_k)
 
-    ranked = _rank(index.items, query, scope)
-    candidates = [Candidate(s.key, index.entries[s.key].label, s.score) for s in ranked[: max(top_k, 1)]]
+
+def _match_query(index: Index, query: list[str], scope: Hashable | None, top_k: int) -> MatchResult:
+    prepared = _prepare_query(index.items, query)
+    ranked = _rank(index.items, prepared, scope, keep=max(top_k, 2))
+    candidates = tuple(Candidate(s.key, index.entries[s.key].label, s.score) for s in ranked[: max(top_k, 1)])
     best = ranked[0] if ranked else None
     if best is not None and best.score >= REVIEW_THRESHOLD:
         entry = index.entries[best.key]
         runner_up = ranked[1].score if len(ranked) > 1 else None
-        status = _status(best.score, runner_up, exact=best.doc.text == " ".join(query))
+        status = _status(best.score, runner_up, exact=best.doc.text == prepared.text)
         return MatchResult(
             item_id=best.key,
             score=best.score,
@@ -738,25 +587,25 @@ def match(index: Index, text: str, top_k: int = 3, scope: Hashable | None = None
     return _fallback(index, query, best, candidates[:top_k])
 
 
-def _fallback(index: Index, query: list[str], best: _Scored | None, candidates: list[Candidate]) -> MatchResult:
+def _fallback(index: Index, query: list[str], best: _Scored | None, candidates: tuple[Candidate, ...]) -> MatchResult:
     score = best.score if best is not None else 0.0
     reason = "aucun article du catalogue ne correspond suffisamment"
     if best is not None:
         reason += f" (meilleur : « {index.entries[best.key].label} », score {score:.0f}/100)"
-    cpv_ranked = _rank(index.cpv, query, None) if index.cpv.docs else []
-    if cpv_ranked and cpv_ranked[0].score >= CPV_THRESHOLD:
-        top = cpv_ranked[0]
-        label = index.cpv_labels.get(str(top.key), "")
-        explanation = f"Non reconnue : {reason}. Code CPV proposé : {top.key} {label} (score {top.score:.0f}/100)."
+    guess = _guess_cpv(index, [(t, 1.0) for t in dict.fromkeys(query)], use_items=False)
+    if guess is not None and guess.score >= CPV_THRESHOLD:
+        explanation = (
+            f"Non reconnue : {reason}. Code CPV proposé : {guess.code} {guess.label} (score {guess.score:.0f}/100)."
+        )
         return MatchResult(
             item_id=None,
             score=score,
             status=STATUS_UNMATCHED,
             explanation=explanation[:500],
             candidates=candidates,
-            cpv=str(top.key),
-            cpv_label=label,
-            cpv_score=top.score,
+            cpv=guess.code,
+            cpv_label=guess.label,
+            cpv_score=guess.score,
             cpv_fallback=True,
             reason=reason,
         )
@@ -770,8 +619,77 @@ def _fallback(index: Index, query: list[str], best: _Scored | None, candidates: 
     )
 
 
+# --- CPV guessing --------------------------------------------------------------------------------------------------
+
+
+def predict_cpv(index: Index, text: str) -> CpvGuess | None:
+    """The best CPV code for a need line or a contract object, or None when nothing in the text is known.
+
+    Used to evaluate the engine against buyer-declared codes and to suggest a code for free texts.
+    """
+    if not isinstance(text, str) or not text.strip() or not index.cpv.docs:
+        return None
+    terms = objet_terms(text[:MAX_TEXT_LENGTH])[:MAX_QUERY_TOKENS]
+    return _guess_cpv(index, terms, use_items=True) if terms else None
+
+
+def _guess_cpv(index: Index, terms: list[tuple[str, float]], *, use_items: bool) -> CpvGuess | None:
+    sub = index.cpv
+    if not sub.docs or not terms:
+        return None
+    query = _prepare_query(sub, [t for t, _ in terms], dict(terms), doc_share=CPV_DOC_SHARE)
+    scores: dict[str, tuple[float, str]] = {}
+    for scored in _rank(sub, query, None, limit=CPV_MAX_CANDIDATES, keep=6):
+        via = {"cpv": "label", "cpv_synonym": "synonym"}.get(scored.doc.kind, "catalog")
+        scores[str(scored.key)] = (scored.score, via)
+    if use_items and index.items.docs:
+        item_query = _prepare_query(index.items, [t for t, _ in terms], dict(terms))
+        ranked_items = _rank(index.items, item_query, None)
+        if ranked_items and ranked_items[0].score >= REVIEW_THRESHOLD:
+            code = index.entries[ranked_items[0].key].cpv
+            evidence = ranked_items[0].score * CPV_ITEM_EVIDENCE
+            if code in index.cpv_labels and evidence > scores.get(code, (0.0, ""))[0]:
+                scores[code] = (evidence, "catalog")
+    if not scores:
+        return None
+    ranked = sorted(
+        ((_with_domain_bonus(index, code, s), code, via) for code, (s, via) in scores.items()),
+        key=lambda r: (-r[0], r[1]),
+    )
+    best_score, code, via = ranked[0]
+    code, via = _roll_up(index, ranked, code, via)
+    if best_score < CPV_WEAK_SCORE:
+        parent = _cpv_parent(code, index.cpv_labels)
+        if parent is not None and len(parent.rstrip("0")) >= 3:
+            code, via = parent, "parent"
+    return CpvGuess(code=code, label=index.cpv_labels.get(code, ""), score=round(min(best_score, 100.0), 1), via=via)
+
+
+def _with_domain_bonus(index: Index, code: str, score: float) -> float:
+    return score * (1.0 + CPV_DOMAIN_BONUS) if code[:2] in index.domain_divisions else score
+
+
+def _roll_up(index: Index, ranked: list[tuple[float, str, str]], code: str, via: str) -> tuple[str, str]:
+    """When codes of the same group score as well as the best one, the evidence is for their common parent."""
+    best_score = ranked[0][0]
+    close = [c for s, c, _ in ranked[1:6] if best_score - s <= CPV_ROLLUP_MARGIN and c[:3] == code[:3]]
+    if not close:
+        return code, via
+    prefix = code
+    for other in close:
+        n = 0
+        while n < len(prefix) and prefix[n] == other[n]:
+            n += 1
+        prefix = prefix[:n]
+    ancestor = prefix.ljust(8, "0")
+    if ancestor not in index.cpv_labels:
+        ancestor = _cpv_parent(ancestor, index.cpv_labels) or ""
+    if ancestor and ancestor != code:
+        return ancestor, "parent"
+    return code, via
+
+
 def match_cpv(index: Index, text: str) -> tuple[str, float] | None:
-    """Best CPV code for a text and its score, or None (used to evaluate against buyer-declared codes)."""
-    query = tokens(text or "")[:MAX_QUERY_TOKENS] if text and len(text) <= MAX_TEXT_LENGTH else []
-    ranked = _rank(index.cpv, query, None) if query else []
-    return (str(ranked[0].key), ranked[0].score) if ranked else None
+    """Best CPV code for a text and its score, or None (see ``predict_cpv``)."""
+    guess = predict_cpv(index, text)
+    return (guess.code, guess.score) if guess is not None else None

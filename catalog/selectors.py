@@ -7,6 +7,14 @@ from django.shortcuts import get_object_or_404
 
 from catalog import matching
 from catalog.models import AliasStatus, CatalogAlias, CatalogItem, CpvCode, Family
+from procurement.models import Campaign, NeedLine, User
+from procurement.selectors import (
+    WRITER_ROLES,
+    can_coordinate_campaign,
+    collectivity_ids_for,
+    need_lines_for,
+    user_has_role,
+)
 
 ITEM_ORDERINGS = {
     "libelle": ("label", "code"),
@@ -75,3 +83,53 @@ def cpv_codes(*, search: str = "") -> QuerySet[CpvCode]:
     for word in search.split()[:10]:
         condition &= Q(label_fr__icontains=word) | Q(label_en__icontains=word)
     return qs.filter(condition)
+
+
+# --- Review queue ---------------------------------------------------------------------------------------------------
+
+REVIEW_STATUSES = ("review", "unmatched")
+
+
+def review_lines_for(
+    *,
+    user: User,
+    campaign: Campaign | None,
+    statuses: tuple[str, ...] = REVIEW_STATUSES,
+    family: str = "",
+    min_score: float | None = None,
+    max_score: float | None = None,
+) -> QuerySet[NeedLine]:
+    """Need lines of a campaign that wait for a human look, as the user may see them.
+
+    Buyers see their collectivités' lines, the campaign's coordinator sees all lines (``need_lines_for``).
+    ``family`` filters on the family of the proposed item; the score range on ``match_score``. Ordered by score,
+    the most uncertain first. ``campaign`` None: every campaign the user sees.
+    """
+    qs = need_lines_for(user=user, campaign=campaign).filter(match_status__in=statuses)
+    if family:
+        qs = qs.filter(catalog_item__family__code=family)
+    if min_score is not None:
+        qs = qs.filter(match_score__gte=min_score)
+    if max_score is not None:
+        qs = qs.filter(match_score__lte=max_score)
+    return qs.order_by("match_score", "pk")
+
+
+def can_confirm_line(*, user: User, line: NeedLine) -> bool:
+    """Buyers and coordinators of the line's collectivité, and the campaign's coordinator (viewers cannot)."""
+    return user_has_role(user=user, collectivity=line.collectivity, roles=WRITER_ROLES) or can_coordinate_campaign(
+        user=user, campaign=line.campaign
+    )
+
+
+def candidate_items(*, lines: list[NeedLine]) -> dict[int, CatalogItem]:
+    """The catalog items named in the lines' stored candidates, by id (one query)."""
+    ids = {c.get("item_id") for line in lines for c in (line.match_candidates or [])}
+    return CatalogItem.objects.select_related("family").in_bulk({i for i in ids if isinstance(i, int)})
+
+
+def confirmable_collectivity_ids(*, user: User, campaign: Campaign) -> set[int] | None:
+    """Collectivités whose lines the user may confirm in this campaign; None means all (the coordinator)."""
+    if can_coordinate_campaign(user=user, campaign=campaign):
+        return None
+    return set(collectivity_ids_for(user=user, roles=WRITER_ROLES))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Sequence
 from typing import Any
@@ -10,7 +11,7 @@ from django.db import transaction
 from django.db.models import Count, Max, Q
 
 from catalog import matching
-from catalog.models import AliasStatus, CatalogAlias, CatalogItem, CpvCode
+from catalog.models import AliasStatus, CatalogAlias, CatalogItem, CpvCode, Family
 from procurement.audit import audit_record, snapshot
 from procurement.errors import DomainError, PermissionDenied
 from procurement.models import MatchStatus, NeedLine, Role, User
@@ -47,7 +48,7 @@ def catalog_fingerprint() -> tuple:
 
 
 def build_index() -> matching.Index:
-    """Read active items, applicable aliases and CPV labels (three queries) and build the matching index.
+    """Read active items, applicable aliases, families and CPV labels (four queries) and build the matching index.
 
     Global aliases count when accepted; aliases learnt by a collectivité count, for that collectivité only
     (scope = its id), when accepted or proposed; rejected aliases never count.
@@ -67,7 +68,18 @@ def build_index() -> matching.Index:
         matching.Entry(item_id=pk, label=label, aliases=aliases.get(pk, ()), family=family, cpv=cpv)
         for pk, label, family, cpv in CatalogItem.objects.active().values_list("id", "label", "family__code", "cpv_id")
     ]
-    return matching.Index(entries, CpvCode.objects.values_list("code", "label_fr"))
+    family_cpv = dict(Family.objects.filter(cpv__isnull=False).values_list("code", "cpv_id"))
+    return matching.Index(
+        entries,
+        CpvCode.objects.values_list("code", "label_fr"),
+        cpv_synonyms=_cpv_synonyms(),
+        family_cpv=family_cpv,
+    )
+
+
+@functools.cache
+def _cpv_synonyms() -> tuple[tuple[str, str], ...]:
+    return tuple(matching.read_cpv_synonyms())
 
 
 def get_index() -> matching.Index:
@@ -102,6 +114,14 @@ def _apply(line: NeedLine, result: matching.MatchResult) -> None:
     line.match_status = result.status
     line.match_explanation = result.explanation[:500]
     line.match_candidates = [{"item_id": c.item_id, "label": c.label, "score": c.score} for c in result.candidates]
+
+
+def match_texts(
+    *, texts: Sequence[str], collectivity_id: int | None = None, top_k: int = TOP_K
+) -> list[matching.MatchResult]:
+    """Match many free texts in one pass with the cached index (no line saved): used by ``match_lines``."""
+    index = get_index()
+    return [matching.match(index, text, top_k=top_k, scope=collectivity_id) for text in texts]
 
 
 def need_lines_match(*, lines: Sequence[NeedLine], collectivity_aliases: bool = True) -> None:
@@ -192,3 +212,54 @@ def need_line_confirm_match(*, need_line: NeedLine, item: CatalogItem, actor: Us
         after=snapshot(need_line, MATCH_FIELDS),
     )
     return need_line
+
+
+@transaction.atomic
+def need_lines_confirm_first_candidate(*, lines: Sequence[NeedLine], actor: User) -> int:
+    """Confirm each line's first candidate (bulk action of the review queue). Returns how many were confirmed.
+
+    Invariants: all or nothing: one refused line (permission, inactive item) rolls every confirmation back;
+    lines without a candidate are skipped; each confirmation goes through ``need_line_confirm_match`` (audit
+    row and learnt alias). Items are read in one query.
+    """
+    wanted = {line.pk: line.match_candidates[0]["item_id"] for line in lines if line.match_candidates}
+    items = CatalogItem.objects.in_bulk(set(wanted.values()))
+    confirmed = 0
+    for line in lines:
+        item = items.get(wanted.get(line.pk))
+        if item is None:
+            continue
+        need_line_confirm_match(need_line=line, item=item, actor=actor)
+        confirmed += 1
+    return confirmed
+
+
+@transaction.atomic
+def alias_accept_for_all(*, alias: CatalogAlias, actor: User) -> CatalogAlias:
+    """An administrator makes a learnt alias global: it then serves every collectivité's matches.
+
+    Invariants: only staff may do it; the result is one global accepted alias per (item, normalised text):
+    an existing global alias is kept (and accepted), otherwise this alias becomes global; every learnt alias
+    with the same item and normalised text (any collectivité) is merged into it, i.e. deleted; one audit row
+    ``catalog_alias.accept_for_all``. The index cache is rebuilt on the next match (the fingerprint changed).
+    """
+    if not (actor.is_staff or actor.is_superuser):
+        raise PermissionDenied("Seul un administrateur peut rendre un synonyme valable pour tous.")
+    before = snapshot(alias, ["item", "text", "normalized", "collectivity", "status"])
+    collectivity = alias.collectivity
+    same = CatalogAlias.objects.select_for_update().filter(item_id=alias.item_id, normalized=alias.normalized)
+    kept = same.filter(collectivity__isnull=True).first() or alias
+    same.exclude(pk=kept.pk).delete()
+    kept.collectivity = None
+    kept.status = AliasStatus.ACCEPTED
+    kept.full_clean(validate_unique=False)
+    kept.save(update_fields=["collectivity", "status"])
+    audit_record(
+        actor=actor,
+        action="catalog_alias.accept_for_all",
+        target=kept,
+        collectivity=collectivity,
+        before=before,
+        after=snapshot(kept, ["item", "text", "normalized", "collectivity", "status"]),
+    )
+    return kept

@@ -1,12 +1,27 @@
-"""Public catalog pages: the list (search, family filter, sort, pagination) and one item's detail."""
+"""Catalog pages: the public list and detail, and the review queue of need lines waiting for a human look."""
 
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
-from catalog import selectors
+from catalog import selectors, services
+from catalog.models import CatalogItem
+from procurement.errors import DomainError, PermissionDenied
+from procurement.models import NeedLine
+from procurement.selectors import get_campaign_for, get_need_line_for, need_lines_for
 
 PAGE_SIZE = 50
+REVIEW_PAGE_SIZE = 25
+REVIEW_STATUS_CHOICES = {
+    "review": ("review",),
+    "unmatched": ("unmatched",),
+    "tous": ("review", "unmatched"),
+}
 
 
 def item_list(request: HttpRequest) -> HttpResponse:
@@ -35,3 +50,119 @@ def item_detail(request: HttpRequest, code: str) -> HttpResponse:
     item = selectors.get_catalog_item(code=code)
     context = {"item": item, "aliases": selectors.global_aliases(item=item), "nav": "catalog"}
     return render(request, "catalog/item_detail.html", context)
+
+
+# --- Review queue -------------------------------------------------------------------------------------------------
+
+
+def _score(value: str) -> float | None:
+    try:
+        return max(0.0, min(100.0, float(value.replace(",", "."))))
+    except (AttributeError, ValueError):
+        return None
+
+
+def _decorate(lines: list[NeedLine], confirmable: set[int] | None) -> list[NeedLine]:
+    """Attach to each line its candidates as catalog items and whether the user may confirm it."""
+    items = selectors.candidate_items(lines=lines)
+    for line in lines:
+        line.review_candidates = [
+            (items[c["item_id"]], c.get("score"))
+            for c in (line.match_candidates or [])
+            if c.get("item_id") in items and items[c["item_id"]].is_active
+        ]
+        line.can_confirm = confirmable is None or line.collectivity_id in confirmable
+    return lines
+
+
+@login_required
+def review_queue(request: HttpRequest, pk: int) -> HttpResponse:
+    """A campaign's lines to check, with filters by status, family of the proposed item and score range."""
+    campaign = get_campaign_for(user=request.user, pk=pk)
+    status = request.GET.get("statut", "review")
+    status = status if status in REVIEW_STATUS_CHOICES else "review"
+    family = request.GET.get("famille", "").strip()[:50]
+    min_score = _score(request.GET.get("score_min", ""))
+    max_score = _score(request.GET.get("score_max", ""))
+    lines = selectors.review_lines_for(
+        user=request.user,
+        campaign=campaign,
+        statuses=REVIEW_STATUS_CHOICES[status],
+        family=family,
+        min_score=min_score,
+        max_score=max_score,
+    )
+    page = Paginator(lines, REVIEW_PAGE_SIZE).get_page(request.GET.get("page"))
+    confirmable = selectors.confirmable_collectivity_ids(user=request.user, campaign=campaign)
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "campaign": campaign,
+        "page": page,
+        "lines": _decorate(list(page.object_list), confirmable),
+        "families": selectors.families(),
+        "family": family,
+        "status": status,
+        "min_score": "" if min_score is None else f"{min_score:g}",
+        "max_score": "" if max_score is None else f"{max_score:g}",
+        "query": query.urlencode(),
+        "items": CatalogItem.objects.active().order_by("label").only("code", "label"),
+        "can_confirm_any": confirmable is None or bool(confirmable),
+        "nav": "campaigns",
+    }
+    return render(request, "catalog/review_queue.html", context)
+
+
+@login_required
+@require_POST
+def review_confirm(request: HttpRequest, pk: int) -> HttpResponse:
+    """Confirm a line's match with the posted item code (a candidate or any item found with the search box).
+
+    htmx requests get the line's row back; plain posts are redirected to the queue.
+    """
+    line = get_need_line_for(user=request.user, pk=pk)
+    code = request.POST.get("item", "").strip()[:80]
+    item = CatalogItem.objects.active().filter(code=code).first()
+    error = ""
+    try:
+        if item is None:
+            raise DomainError(_("Choisissez un article du catalogue (code inconnu : « %(code)s »).") % {"code": code})
+        services.need_line_confirm_match(need_line=line, item=item, actor=request.user)
+    except PermissionDenied as exc:
+        return HttpResponseForbidden(exc.message)
+    except DomainError as exc:
+        error = exc.message
+    if not request.htmx:
+        if error:
+            messages.error(request, error)
+        else:
+            messages.success(request, _("Ligne confirmée : « %(label)s ».") % {"label": item.label})
+        return redirect("catalog:review_queue", pk=line.campaign_id)
+    line = get_need_line_for(user=request.user, pk=pk)
+    confirmable = selectors.confirmable_collectivity_ids(user=request.user, campaign=line.campaign)
+    context = {"line": _decorate([line], confirmable)[0], "error": error}
+    return render(request, "catalog/_review_row.html", context)
+
+
+@login_required
+@require_POST
+def review_bulk_confirm(request: HttpRequest, pk: int) -> HttpResponse:
+    """Confirm the first candidate of every selected line of one campaign, all or nothing."""
+    campaign = get_campaign_for(user=request.user, pk=pk)
+    ids = [int(i) for i in request.POST.getlist("lignes") if i.isdigit()][:500]
+    lines = list(need_lines_for(user=request.user, campaign=campaign).filter(pk__in=ids))
+    back = reverse("catalog:review_queue", args=[campaign.pk])
+    if not lines:
+        messages.error(request, _("Sélectionnez au moins une ligne."))
+        return redirect(back)
+    try:
+        count = services.need_lines_confirm_first_candidate(lines=lines, actor=request.user)
+    except PermissionDenied as exc:
+        return HttpResponseForbidden(exc.message)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect(back)
+    messages.success(
+        request, _("%(count)d ligne(s) confirmée(s) avec leur premier article proposé.") % {"count": count}
+    )
+    return redirect(back)

@@ -289,5 +289,110 @@ def test_candidate_generation_does_not_score_every_item(index, monkeypatch):
         return original(sub, doc, *args, **kwargs)
 
     monkeypatch.setattr(matching, "_score_doc", spy)
+    index.clear_cache()  # results are memoised: make this call score again
     matching.match(index, "borne wifi")
     assert 0 < len(set(scored)) < len(index) / 4
+
+
+# --- memoisation -----------------------------------------------------------------------------------------------------
+
+
+def test_results_are_memoised_on_the_normalised_text(index, monkeypatch):
+    index.clear_cache()
+    first = matching.match(index, "20 Tablettes 10 pouces")
+    calls = []
+    monkeypatch.setattr(matching, "_score_doc", lambda *a, **k: calls.append(a))
+    again = matching.match(index, "3 tablettes  10 POUCES")  # other quantity and case: same normalised query
+    assert again is first
+    assert calls == []
+
+
+def test_memoised_results_respect_learnt_aliases_of_each_scope():
+    entries = [matching.Entry(1, "Robot de sol", [matching.AliasText("abeille jaune", scope=7)])]
+    index = matching.Index(entries)
+    assert matching.match(index, "abeille jaune", scope=8).item_id is None
+    assert matching.match(index, "abeille jaune", scope=7).item_id == 1
+    assert matching.match(index, "abeille jaune", scope=8).item_id is None
+
+
+def test_results_are_immutable(index):
+    result = matching.match(index, "borne wifi")
+    with pytest.raises(AttributeError):
+        result.status = "review"  # type: ignore[misc]
+
+
+# --- contract objects and CPV -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "Accord-cadre à bons de commande pour l'acquisition de fournitures scolaires pour les écoles de la Ville",
+            [("fourniture", 1.0), ("scolaire", 1.0), ("ecole", 0.35), ("ville", 0.35)],
+        ),
+        ("Marché subséquent - Lot n°2 : fourniture et livraison de tablettes", [("tablette", 1.0)]),
+        ("FOURNITURES DE BUREAU", [("fourniture", 1.0), ("bureau", 1.0)]),
+        ("Maintenance du progiciel de paie", [("maintenance", 1.0), ("logiciel", 1.0), ("paie", 1.0)]),
+    ],
+)
+def test_objet_terms_drop_procedure_and_weigh_the_beneficiary_less(text, expected):
+    assert matching.objet_terms(text) == expected
+
+
+@pytest.fixture(scope="module")
+def cpv_index() -> matching.Index:
+    """A slice of the CPV nomenclature, with synonyms, around computers, software and school supplies."""
+    labels = {
+        "30000000": "Machines, matériel et fourniture informatique et de bureau, excepté les meubles et logiciels",
+        "30200000": "Matériel et fournitures informatiques",
+        "30210000": "Machines de traitement de données (matériel)",
+        "30213000": "Ordinateurs personnels",
+        "30213100": "Ordinateurs portables",
+        "30213200": "Ordinateur tablette",
+        "30213300": "Ordinateur de bureau",
+        "30192000": "Fournitures de bureau",
+        "39162110": "Fournitures scolaires",
+        "48000000": "Logiciels et systèmes d'information",
+        "72000000": "Services de technologies de l'information, conseil, développement de logiciels, internet et appui",
+        "72267000": "Services de maintenance et de réparation de logiciels",
+        "45000000": "Travaux de construction",
+        "45442100": "Travaux de peinture",
+    }
+    entries = [matching.Entry("tab", "Tablette tactile 10 pouces", ["tablette"], "tablettes", "30213200")]
+    synonyms = [(c, t) for c, t in matching.read_cpv_synonyms() if c in labels]
+    return matching.Index(entries, labels.items(), synonyms, {"tablettes": "30213200"})
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("Accord-cadre pour l'acquisition de fournitures scolaires pour les écoles", "39162110"),
+        ("Maintenance du progiciel ALPHAGEST", "72267000"),
+        ("Fourniture de tablettes tactiles pour les collèges", "30213200"),
+        ("ACHAT DE FOURNITURES DE BUREAU POUR LES SERVICES MUNICIPAUX", "30192000"),
+        ("Travaux de peinture de l'école", "45442100"),
+    ],
+)
+def test_predict_cpv_on_contract_objects(cpv_index, text, code):
+    guess = matching.predict_cpv(cpv_index, text)
+    assert guess is not None and guess.code == code, guess
+
+
+def test_close_siblings_roll_up_to_their_parent(cpv_index):
+    ranked = [(80.0, "30213100", "label"), (79.0, "30213300", "label"), (50.0, "48000000", "label")]
+    assert matching._roll_up(cpv_index, ranked, "30213100", "label") == ("30213000", "parent")
+    clear = [(80.0, "30213100", "label"), (70.0, "30213300", "label")]
+    assert matching._roll_up(cpv_index, clear, "30213100", "label") == ("30213100", "label")
+
+
+@pytest.mark.parametrize("text", ["", "😀", "12345", None, "x" * 10_000])
+def test_predict_cpv_never_crashes(cpv_index, text):
+    guess = matching.predict_cpv(cpv_index, text)
+    assert guess is None or guess.code in cpv_index.cpv_labels
+
+
+def test_synonym_file_names_only_valid_codes():
+    for code, text in matching.read_cpv_synonyms():
+        assert len(code) == 8 and code.isdigit(), code
+        assert matching.normalise(text), (code, text)

@@ -1,0 +1,190 @@
+"""Review queue API: lines waiting for a human look, confirming a match, bulk confirmation.
+
+Querysets come from selectors: lines and campaigns the user cannot see are 404; a viewer who can see a line but
+not confirm it gets 403 (the services raise ``PermissionDenied``).
+"""
+
+from django.db.models import QuerySet
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import generics, serializers, status
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from catalog import selectors, services
+from catalog.models import CatalogItem
+from procurement.models import NeedLine
+from procurement.selectors import get_campaign_for, get_need_line_for, need_lines_for
+
+TAGS = ["Rapprochement"]
+
+
+class ReviewCandidateSerializer(serializers.Serializer):
+    item = serializers.CharField(help_text="Code de l'article")
+    label = serializers.CharField()
+    family = serializers.CharField()
+    score = serializers.FloatField(allow_null=True)
+
+
+class ReviewLineSerializer(serializers.ModelSerializer):
+    collectivity = serializers.CharField(source="collectivity.name", read_only=True)
+    catalog_item = serializers.CharField(source="catalog_item.code", allow_null=True, read_only=True, default=None)
+    cpv = serializers.CharField(source="cpv_id", allow_null=True, read_only=True)
+    candidates = serializers.SerializerMethodField()
+    can_confirm = serializers.SerializerMethodField()
+
+    class Meta:
+        model = NeedLine
+        fields = [
+            "id",
+            "campaign",
+            "collectivity",
+            "text",
+            "quantity",
+            "unit",
+            "match_status",
+            "match_score",
+            "match_explanation",
+            "catalog_item",
+            "cpv",
+            "candidates",
+            "can_confirm",
+        ]
+
+    @extend_schema(responses=ReviewCandidateSerializer(many=True))
+    def get_candidates(self, line: NeedLine) -> list[dict]:
+        items = self.context.get("items") or selectors.candidate_items(lines=[line])
+        return [
+            {
+                "item": items[c["item_id"]].code,
+                "label": items[c["item_id"]].label,
+                "family": items[c["item_id"]].family.code,
+                "score": c.get("score"),
+            }
+            for c in (line.match_candidates or [])
+            if c.get("item_id") in items
+        ]
+
+    def get_can_confirm(self, line: NeedLine) -> bool:
+        confirmable = self.context.get("confirmable", "unknown")
+        if confirmable == "unknown":
+            return selectors.can_confirm_line(user=self.context["request"].user, line=line)
+        return confirmable is None or line.collectivity_id in confirmable
+
+
+class ReviewFilters(serializers.Serializer):
+    campaign = serializers.IntegerField(required=False, help_text="Identifiant de la campagne (sinon : toutes)")
+    family = serializers.SlugField(required=False, allow_blank=True)
+    min_score = serializers.FloatField(required=False, min_value=0, max_value=100)
+    max_score = serializers.FloatField(required=False, min_value=0, max_value=100)
+    status = serializers.ChoiceField(choices=["review", "unmatched", "all"], required=False, default="review")
+
+
+@extend_schema(
+    summary="Lignes à vérifier d'une campagne",
+    description=(
+        "Lignes au statut « à vérifier » (ou non reconnues avec `status`), avec leurs articles candidats et "
+        "scores. Acheteurs : les lignes de leur collectivité ; coordonnateur de la campagne : toutes. Une "
+        "campagne que l'utilisateur ne voit pas répond 404."
+    ),
+    tags=TAGS,
+    parameters=[
+        OpenApiParameter("campaign", int, description="Campagne ; sans elle, toutes les campagnes visibles"),
+        OpenApiParameter("family", str, description="Code de famille de l'article proposé"),
+        OpenApiParameter("min_score", float),
+        OpenApiParameter("max_score", float),
+        OpenApiParameter("status", str, enum=["review", "unmatched", "all"]),
+    ],
+)
+class ReviewList(generics.ListAPIView):
+    serializer_class = ReviewLineSerializer
+    filter_backends: list = []
+
+    def get_queryset(self) -> QuerySet[NeedLine]:
+        if getattr(self, "swagger_fake_view", False):
+            return NeedLine.objects.none()
+        filters = ReviewFilters(data=self.request.query_params)
+        filters.is_valid(raise_exception=True)
+        data = filters.validated_data
+        self.campaign = None
+        if "campaign" in data:
+            self.campaign = get_campaign_for(user=self.request.user, pk=data["campaign"])
+        statuses = ("review", "unmatched") if data["status"] == "all" else (data["status"],)
+        return selectors.review_lines_for(
+            user=self.request.user,
+            campaign=self.campaign,
+            statuses=statuses,
+            family=data.get("family", ""),
+            min_score=data.get("min_score"),
+            max_score=data.get("max_score"),
+        )
+
+    def list(self, request: Request, *args, **kwargs) -> Response:
+        queryset = self.get_queryset()
+        page = self.paginate_queryset(queryset)
+        lines = list(page if page is not None else queryset)
+        context = {
+            **self.get_serializer_context(),
+            "items": selectors.candidate_items(lines=lines),
+            "confirmable": (
+                selectors.confirmable_collectivity_ids(user=request.user, campaign=self.campaign)
+                if self.campaign is not None
+                else "unknown"
+            ),
+        }
+        data = ReviewLineSerializer(lines, many=True, context=context).data
+        return self.get_paginated_response(data) if page is not None else Response(data)
+
+
+class ConfirmInput(serializers.Serializer):
+    item = serializers.SlugField(help_text="Code de l'article du catalogue")
+
+
+@extend_schema(
+    summary="Confirmer ou corriger le rapprochement d'une ligne",
+    description=(
+        "La ligne devient « confirmée » avec cet article ; sa formulation devient un synonyme de la collectivité."
+    ),
+    tags=TAGS,
+    request=ConfirmInput,
+    responses=ReviewLineSerializer,
+)
+class NeedLineConfirm(APIView):
+    def post(self, request: Request, pk: int) -> Response:
+        line = get_need_line_for(user=request.user, pk=pk)
+        payload = ConfirmInput(data=request.data)
+        payload.is_valid(raise_exception=True)
+        item = CatalogItem.objects.active().filter(code=payload.validated_data["item"]).first()
+        if item is None:
+            raise ValidationError({"item": ["Article inconnu ou retiré du catalogue."]})
+        services.need_line_confirm_match(need_line=line, item=item, actor=request.user)
+        line = get_need_line_for(user=request.user, pk=pk)
+        return Response(ReviewLineSerializer(line, context={"request": request}).data)
+
+
+class BulkConfirmInput(serializers.Serializer):
+    lines = serializers.ListField(child=serializers.IntegerField(min_value=1), min_length=1, max_length=500)
+
+
+class BulkConfirmOutput(serializers.Serializer):
+    confirmed = serializers.IntegerField()
+
+
+@extend_schema(
+    summary="Confirmer le premier article proposé de plusieurs lignes",
+    description="Tout ou rien : une ligne refusée annule l'ensemble. Les lignes sans article proposé sont ignorées.",
+    tags=TAGS,
+    request=BulkConfirmInput,
+    responses={200: BulkConfirmOutput},
+)
+class ReviewBulkConfirm(APIView):
+    def post(self, request: Request) -> Response:
+        payload = BulkConfirmInput(data=request.data)
+        payload.is_valid(raise_exception=True)
+        ids = set(payload.validated_data["lines"])
+        lines = list(need_lines_for(user=request.user).filter(pk__in=ids))
+        if len(lines) != len(ids):
+            raise NotFound("Ligne de besoin introuvable.")
+        confirmed = services.need_lines_confirm_first_candidate(lines=lines, actor=request.user)
+        return Response({"confirmed": confirmed}, status=status.HTTP_200_OK)

@@ -1,0 +1,442 @@
+"""Text normalisation for matching: accents, HTML, stop words, plurals, units, quantities.
+
+Pure functions, no Django import. ``catalog.matching`` re-exports the public names (``normalise``, ``tokens``,
+``extract_quantity``, ``strip_accents``).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from dataclasses import dataclass
+
+
+def _wordset(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+STOP_WORDS = _wordset(
+    """
+    a au aux avec ce ces cet cette d de des du en et la le les l un une uns unes ou par pour sur sous dans chez
+    qui que quoi dont son sa ses leur leurs notre nos votre vos mon ma mes ton ta tes se ne pa plus moins tres
+    y il elle ils elles nous vous on je tu est sont etre avoir ete a
+    environ merci besoin souhait souhaite souhaitons prevoir prevu achat acquisition commande commander
+    n no num
+    """
+)
+
+# Words that describe where or why rather than what: they weigh little on both sides of the comparison.
+CONTEXT_WORDS = _wordset(
+    """
+    salle classe ecole college lycee primaire elementaire groupe scolaire etablissement site batiment
+    cp ce1 ce2 cm1 cm2 6e 5e 4e 3e 2nde seconde premiere terminale ulis segpa polyvalente
+    remplacement renouvellement nouveau nouvelle neuf neuve supplementaire complementaire rentree annee
+    """
+)
+
+# Unit spellings unified into one token glued to the number: "10 pouces", "10p", '10"' → "10pouce".
+_UNIT_ALIASES = {
+    "pouce": "pouce",
+    "pouces": "pouce",
+    "p": "pouce",
+    "po": "pouce",
+    "inch": "pouce",
+    "inches": "pouce",
+    "in": "pouce",
+    '"': "pouce",
+    "''": "pouce",
+    "go": "go",
+    "gb": "go",
+    "gio": "go",
+    "to": "to",
+    "tb": "to",
+    "mo": "mo",
+    "mb": "mo",
+    "ghz": "ghz",
+    "mhz": "mhz",
+    "w": "w",
+    "watts": "w",
+    "watt": "w",
+    "va": "va",
+    "u": "u",
+    "m": "m",
+    "metre": "m",
+    "metres": "m",
+    "ml": "m",
+    "cm": "cm",
+    "mm": "mm",
+    "lumens": "lm",
+    "lumen": "lm",
+    "lm": "lm",
+    "ppm": "ppm",
+    "an": "an",
+    "ans": "an",
+    "mois": "mois",
+    "ports": "port",
+    "port": "port",
+    "postes": "poste",
+    "places": "place",
+}
+_UNIT_PATTERN = "|".join(sorted((re.escape(u) for u in _UNIT_ALIASES), key=len, reverse=True))
+_NUMBER_UNIT_RE = re.compile(rf"(?<![\w.])(\d+(?:[.,]\d+)?)\s*({_UNIT_PATTERN})(?![a-z0-9])")
+_HTML_TAG_RE = re.compile(r"<[^>]{0,200}>")
+_NON_WORD_RE = re.compile(r"[^a-z0-9\"]+")
+# Compound words written in several ways, glued before tokenising.
+_PHRASES = [
+    (re.compile(r"\bwi\s*fi\b"), "wifi"),
+    (re.compile(r"\bvideo\s+projecteur"), "videoprojecteur"),
+    (re.compile(r"\bretro\s+projecteur"), "retroprojecteur"),
+    (re.compile(r"\bmicro\s*:?\s*bit\b"), "microbit"),
+    (re.compile(r"\bchrome\s+book"), "chromebook"),
+    (re.compile(r"\bmac\s+book"), "macbook"),
+    (re.compile(r"\bi\s+pad"), "ipad"),
+    (re.compile(r"\bbee\s+bot"), "beebot"),
+    (re.compile(r"\bblue\s+bot"), "bluebot"),
+    (re.compile(r"\bm\s+bot\b"), "mbot"),
+    (re.compile(r"\bpare\s+feu"), "parefeu"),
+    (re.compile(r"\bhaut\s+parleur"), "hautparleur"),
+    (re.compile(r"\bweb\s+cam"), "webcam"),
+    (re.compile(r"\bweb\s+radio"), "webradio"),
+    (re.compile(r"\be\s+mail"), "email"),
+    (re.compile(r"\b2\s+en\s+1\b"), "2en1"),
+    (re.compile(r"\b3\s+d\b"), "3d"),
+    (re.compile(r"\bcat\s+(\d)"), r"cat\1"),
+    (re.compile(r"\bsans\s+fil\b"), "sansfil"),
+    (re.compile(r"\bvideo\s+(protection|surveillance)\b"), r"video\1"),
+    (re.compile(r"\bphoto\s+copieur"), "photocopieur"),
+]
+_WORD_NUMBERS = {
+    "un": 1,
+    "une": 1,
+    "deux": 2,
+    "trois": 3,
+    "quatre": 4,
+    "cinq": 5,
+    "six": 6,
+    "sept": 7,
+    "huit": 8,
+    "neuf": 9,
+    "dix": 10,
+    "onze": 11,
+    "douze": 12,
+    "quinze": 15,
+    "seize": 16,
+    "vingt": 20,
+    "trente": 30,
+    "quarante": 40,
+    "cinquante": 50,
+    "cent": 100,
+}
+# Canonical words: several spellings of the same notion become one token, on both sides of the comparison.
+_SYNONYMS = {
+    "ordi": "ordinateur",
+    "pc": "ordinateur",
+    "computer": "ordinateur",
+    "laptop": "portable",
+    "notebook": "portable",
+    "prof": "enseignant",
+    "professeur": "enseignant",
+    "maitre": "enseignant",
+    "maitresse": "enseignant",
+    "instit": "enseignant",
+    "institutrice": "enseignant",
+    "instituteur": "enseignant",
+    "moniteur": "ecran",
+    "monitor": "ecran",
+    "commutateur": "switch",
+    "appli": "application",
+    "app": "application",
+    "multifonctions": "multifonction",
+    "cle": "cle",
+    "clef": "cle",
+    "wireless": "sansfil",
+    "directeur": "direction",
+    "directrice": "direction",
+    # Administrative abbreviations and near-synonyms of contract objects ("MAINT. & SUPPORT LOG.").
+    "progiciel": "logiciel",
+    "log": "logiciel",
+    "maint": "maintenance",
+    "maintce": "maintenance",
+    "mantenance": "maintenance",
+    "assistce": "assistance",
+    "evolut": "evolution",
+    "hebergt": "hebergement",
+    "abonnt": "abonnement",
+    "install": "installation",
+    "fourn": "fourniture",
+    "acq": "acquisition",
+    "copieur": "photocopieur",
+    "videoprotection": "videosurveillance",
+    "informatise": "informatique",
+}
+_NEGATIONS = frozenset({"non", "hors", "pas"})
+# Words keeping their final s or x (singular forms).
+_INVARIABLE = _wordset("mois os nas ios bus plus ans pas sans gps tous dos prix choix voix croix vis")
+
+
+def strip_accents(text: str) -> str:
+    """Lowercase ASCII-ish text: accents removed, ligatures expanded."""
+    text = text.replace("œ", "oe").replace("Œ", "oe").replace("æ", "ae").replace("Æ", "ae")
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+
+
+def singular(token: str) -> str:
+    """A crude French singular: "tablettes" → "tablette", "locaux" → "local", "bureaux" → "bureau"."""
+    if len(token) <= 3 or token in _INVARIABLE or token[0].isdigit():
+        return token
+    if token.endswith(("eaux", "eux")):
+        return token[:-1]
+    if token.endswith("aux") and len(token) > 4:
+        return token[:-3] + "al"
+    if token.endswith("s") and not token.endswith("ss"):
+        return token[:-1]
+    return token
+
+
+def _clean(text: str) -> str:
+    """HTML removed, accents stripped, lowercased, apostrophes and dashes turned into spaces."""
+    text = _HTML_TAG_RE.sub(" ", text)
+    text = html.unescape(text)
+    text = strip_accents(text)
+    text = text.replace("”", '"').replace("“", '"').replace("″", '"').replace("''", '"')
+    text = re.sub(r"[’‘`´'_/\\-]+", " ", text)
+    for pattern, replacement in _PHRASES:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+def _glue_units(text: str) -> str:
+    def repl(m: re.Match[str]) -> str:
+        number = m.group(1).replace(",", ".")
+        if number.endswith(".0"):
+            number = number[:-2]
+        return f" {number}{_UNIT_ALIASES[m.group(2)]} "
+
+    return _NUMBER_UNIT_RE.sub(repl, text)
+
+
+def tokens(text: str) -> list[str]:
+    """The normalised tokens of a text (see ``normalise``)."""
+    if not text:
+        return []
+    text = _glue_units(_clean(text))
+    out: list[str] = []
+    negation = ""
+    for raw in _NON_WORD_RE.split(text):
+        raw = raw.strip('"')
+        if raw in _NEGATIONS:
+            negation = "non"
+            continue
+        if not raw or raw in STOP_WORDS:
+            continue
+        token = singular(raw)
+        token = _SYNONYMS.get(token, token)
+        if token in STOP_WORDS:
+            continue
+        # "non interactif" must not look like "interactif": the negated word becomes another token.
+        out.append(negation + token)
+        negation = ""
+    return out
+
+
+def normalise(text: str) -> str:
+    """Comparable form of a text.
+
+    Lowercase, accents and HTML tags removed, punctuation dropped, French stop words removed, simple plurals made
+    singular, and sizes unified: "10 pouces", "10p", '10"' and "10 inch" all become "10pouce", "8 Go" / "8GB"
+    become "8go". Returns tokens joined by single spaces ("" when nothing is left).
+    """
+    return " ".join(tokens(text or ""))
+
+
+# --- Quantity extraction ---------------------------------------------------------------------------------------
+
+_QTY_UNITS = {
+    "licence": "licence",
+    "licences": "licence",
+    "abonnement": "abonnement",
+    "abonnements": "abonnement",
+    "lot": "lot",
+    "lots": "lot",
+    "forfait": "forfait",
+    "forfaits": "forfait",
+    "jour": "jour",
+    "jours": "jour",
+    "journee": "jour",
+    "journees": "jour",
+    "heure": "heure",
+    "heures": "heure",
+    "h": "heure",
+    "mois": "mois",
+    "an": "an",
+    "ans": "an",
+    "annee": "an",
+    "annees": "an",
+    "metre": "metre",
+    "metres": "metre",
+    "m": "metre",
+    "ml": "metre",
+}
+# A number followed by these is a size, not a quantity: "10 pouces", "8 Go", "65 pouces".
+_MEASURE_WORDS = _wordset(
+    "pouce pouces p po inch inches go gb to tb mo mb ghz mhz w watts va lm lumens mm cm ppm % \" '' x"
+)
+_WORD_RE = re.compile(r"\d+(?:[.,]\d+)?|[a-z]+|\"|''|%")
+
+
+@dataclass(frozen=True)
+class Quantity:
+    quantity: int | None
+    unit: str | None
+    text: str
+
+
+def _number(word: str) -> int | None:
+    if word.isdigit():
+        value = int(word)
+        return value if 0 < value < 1_000_000 else None
+    return _WORD_NUMBERS.get(word)
+
+
+def _fold(text: str) -> str:
+    """Lowercase and accent-free, keeping exactly one character per input character (indices stay valid)."""
+    out = []
+    for char in text:
+        base = [c for c in unicodedata.normalize("NFKD", char) if not unicodedata.combining(c)]
+        out.append(base[0].lower() if len(base) >= 1 and len(base[0].lower()) == 1 else " ")
+    return "".join(out)
+
+
+_QTY_PATTERNS = [
+    # "qté: 12", "quantité 12", "nb 12", "nombre : 12"
+    re.compile(r"\b(?:qte|quantite|qt|nb|nbre|nombre)\s*[:=.]?\s*(\d{1,6})\b"),
+    # "x12", "x 12", "×12"
+    re.compile(r"(?:^|\s)[x×*]\s?(\d{1,6})\b"),
+    # "12x", "12 x", "12×" (not followed by a digit: "1920 x 1080" is a resolution)
+    re.compile(r"\b(\d{1,6})\s?[x×*](?=\s|$)(?!\s*\d)"),
+    # "lot de 5", "un lot de 5", "pack de 10"
+    re.compile(r"^\s*(?:un\s+|1\s+)?(?:lot|pack|ensemble|kit)\s+de\s+(\d{1,6})\b"),
+]
+
+
+def _tidy(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip(" ,;:-")
+
+
+def _pattern_quantity(base: str, low: str) -> tuple[int, str] | None:
+    for index, pattern in enumerate(_QTY_PATTERNS):
+        for m in pattern.finditer(low):
+            if index == 1 and re.search(r"\d\s*$", low[: m.start() + 1]):
+                continue  # "1920 x 1080"
+            value = int(m.group(1))
+            if 0 < value < 1_000_000:
+                return value, _tidy(base[: m.start()] + " " + base[m.end() :])
+    return None
+
+
+def extract_quantity(text: str) -> tuple[int | None, str | None, str]:
+    """Find the quantity a buyer wrote at the start or around a multiplication sign.
+
+    Returns ``(quantity, unit, remaining text)``; unit is one of the need line units ("licence", "jour", "metre"…)
+    or None for plain units. Handles "20 tablettes", "lot de 5 casques" (5), "3 lots de 5" (3 lots), "x12",
+    "12x", "12 x tablette", "qté : 12", "2 classes mobiles de 16" (2), "trois casques". Sizes ("10 pouces",
+    "8 Go") and years ("2026") are never taken as quantities.
+    """
+    if not isinstance(text, str) or not text.strip():
+        return None, None, ""
+    base = _HTML_TAG_RE.sub(" ", text).strip()
+    low = _fold(base)
+    found = _pattern_quantity(base, low)
+    if found is not None:
+        return found[0], None, found[1]
+
+    words = list(_WORD_RE.finditer(low))
+    if not words:
+        return None, None, _tidy(base)
+    first = words[0].group(0)
+    value = _number(first)
+    if value is None or (len(first) == 4 and 1900 <= value <= 2100) or low[: words[0].start()].strip(" -•*"):
+        return None, None, _tidy(base)
+    following = words[1].group(0) if len(words) > 1 else ""
+    if following in _MEASURE_WORDS or re.match(r"\d+[.,]\d", low[words[0].start() :]):
+        return None, None, _tidy(base)
+    unit = _QTY_UNITS.get(following)
+    cut = words[0].end()
+    if unit is not None:
+        cut = words[1].end()
+        m = re.match(r"\s*(?:de\s+|d'\s*)", low[cut:])
+        if m:
+            cut += m.end()
+    return value, unit, _tidy(base[cut:])
+
+
+# --- Contract objects ("Accord-cadre à bons de commande pour la fourniture de…") -------------------------------
+
+# Procedural wording that says how something is bought, never what: removed before matching a contract object.
+_PROCEDURE_RES = [
+    re.compile(p)
+    for p in (
+        r"\bn(?:umero|o)?\s*(?:de\s+(?:la\s+)?)?consultation\s*:?\s*[\w.]*",
+        r"\b(?:le\s+present|l\s*objet\s+d[eu]\s*l?)\s*(?:accord\s*a?\s*cadre|marche|contrat)"
+        r"(?:\s+(?:a\s+pour\s+objet|est|porte\s+sur|concerne))?",
+        r"\baccord\s*a?\s*cadre\b",
+        r"\b(?:a\s+)?bons?\s+de\s+commandes?\b|\bac\s+a\s+bdc\b|\bbdc\b",
+        r"\b(?:mono|multi)\s*attributaires?\b(?:\s*\(\s*\d+\s*titulaires?\s*\))?",
+        r"\bmarches?\s+(?:publics?|subsequents?|negocies?|ordinaires?|mapa)\b",
+        r"\bmarches?\b(?=\s+(?:de|d|pour|relatif|portant|ayant)\b)",
+        r"\bprocedure\s+adaptee\b.*$",
+        r"\b(?:ayant\s+pour|a\s+pour)\s+objet\b|\bportant\s+sur\b|\brelatif\s+(?:a|aux|au)\b",
+        r"\blots?\s*(?:n|no|numero)?\s*\d+\b|\b\d+\s+lots\b|\blot\s*[a-z]?\d*\b",
+        r"\b(?:relance|declare\s+sans\s+suite|sans\s+suite)\b",
+        r"\ben\s+groupement\s+de\s+commandes?\b",
+        r"^\s*[\w.]*\d[\w.]*\s*[-:]",  # a leading reference: "2018-30 -", "182157 -"
+    )
+]
+# A supply verb followed by "de": "Fourniture et livraison de", "Acquisition d'", "Achat des". "Fournitures
+# scolaires" keeps its word: only a verb followed by "de" is procedure.
+_SUPPLY_VERB = (
+    r"(?:fournitures?(?!\s+de\s+bureau)|acquisitions?|achats?|livraisons?|poses?|mise\s+a\s+disposition|"
+    r"prestations?(?:\s+de\s+services?)?|realisation|renouvellement|remplacement|commande)"
+)
+_SUPPLY_VERBS_RE = re.compile(
+    rf"(?:^|(?<=\s))(?:(?:la|l|les)\s+)?{_SUPPLY_VERB}(?:\s*(?:,|et|&)\s*(?:(?:la|l|les)\s+)?{_SUPPLY_VERB})*"
+    r"\s*(?:de\s+la|de\s+l|des|du|de|d)\b"
+)
+# Where the beneficiary or the context starts: "pour les besoins de la ville", "au profit du CCAS".
+_TAIL_RE = re.compile(
+    r"\b(?:pour|au\s+profit|a\s+destination|destine(?:e|es|s)?\s+a|dans\s+le\s+cadre|sur\s+le\s+territoire|"
+    r"aupres)\b|\b(?:de|d)\s+(?:la|l)?\s*(?:ville|commune|communaute|metropole|region|agglomeration)\b|"
+    r"\b(?:du|des)\s+(?:departement|conseil|sdis|syndicat|ccas|services?\s+municipaux)\b"
+)
+TAIL_WEIGHT = 0.35  # words after "pour…", "au profit de…": who and where, rarely what
+
+
+def objet_terms(text: str) -> list[tuple[str, float]]:
+    """Tokens of a contract object with a weight: procedure removed, the beneficiary clause weighs less.
+
+    "Accord-cadre à bons de commande pour l'acquisition de fournitures scolaires pour les écoles de la Commune
+    de Rumilly" → fourniture 1, scolaire 1, ecole 0.35, rumilly 0.35. Falls back to plain ``tokens`` when the
+    stripping leaves nothing.
+    """
+    if not text:
+        return []
+    cleaned = _clean(text)
+    for pattern in _PROCEDURE_RES:
+        cleaned = pattern.sub(" ", cleaned)
+    cleaned = _SUPPLY_VERBS_RE.sub(" ", cleaned, count=1)
+    # "… pour l'acquisition de X": what is left starts with the object, not with "pour".
+    cleaned = re.sub(r"^[\s,;:.-]*(?:pour|de)\s+(?:la|l|les)?\s*", " ", cleaned)
+    head, tail = cleaned, ""
+    m = _TAIL_RE.search(cleaned)
+    if m and tokens(cleaned[: m.start()]):
+        head, tail = cleaned[: m.start()], cleaned[m.start() :]
+    weights: dict[str, float] = {}
+    for part, weight in ((head, 1.0), (tail, TAIL_WEIGHT)):
+        for token in tokens(part):
+            if not any(c.isdigit() for c in token) and weights.get(token, 0.0) < weight:
+                weights[token] = weight
+    if not weights:
+        weights = {t: 1.0 for t in tokens(text) if not t.isdigit()}
+    return list(weights.items())

@@ -1,0 +1,83 @@
+"""Learning: a confirmed wording serves its collectivité at once, and everyone once an administrator accepts it."""
+
+import pytest
+from django.urls import reverse
+
+from catalog import services
+from catalog.models import AliasStatus, CatalogAlias, CatalogItem
+from procurement.errors import PermissionDenied
+from procurement.models import AuditEvent, MatchStatus, NeedLine
+from tests import factories as f
+
+WORDING = "la petite bestiole jaune et noire"
+
+
+def _match(campaign, collectivity, text):
+    line = f.NeedLineFactory(campaign=campaign, collectivity=collectivity, text=text, quantity=1)
+    services.need_lines_match(lines=[line])
+    line.refresh_from_db()
+    return line
+
+
+@pytest.fixture
+def learnt(seeded, campaign, commune_a, alice):
+    robot = CatalogItem.objects.get(code="robot-sol-maternelle")
+    line = _match(campaign, commune_a, f"3 {WORDING}")
+    services.need_line_confirm_match(need_line=line, item=robot, actor=alice)
+    return CatalogAlias.objects.get(item=robot, collectivity=commune_a)
+
+
+def test_accepted_alias_then_matches_for_another_collectivity(learnt, campaign, commune_b):
+    admin = f.UserFactory(username="admin", is_staff=True)
+    assert _match(campaign, commune_b, WORDING).catalog_item_id != learnt.item_id
+
+    alias = services.alias_accept_for_all(alias=learnt, actor=admin)
+
+    assert alias.collectivity is None and alias.status == AliasStatus.ACCEPTED
+    line_b = _match(campaign, commune_b, f"2 {WORDING}")
+    assert line_b.catalog_item_id == learnt.item_id
+    assert line_b.match_status == MatchStatus.MATCHED and line_b.match_score == 100.0
+    assert AuditEvent.objects.filter(action="catalog_alias.accept_for_all", actor=admin).exists()
+
+
+def test_accept_for_all_merges_duplicates(learnt, campaign, commune_b, bob):
+    admin = f.UserFactory(username="admin", is_staff=True)
+    line_b = _match(campaign, commune_b, WORDING)
+    services.need_line_confirm_match(need_line=line_b, item=learnt.item, actor=bob)
+    assert CatalogAlias.objects.filter(item=learnt.item, normalized=learnt.normalized).count() == 2
+
+    services.alias_accept_for_all(alias=learnt, actor=admin)
+
+    [only] = CatalogAlias.objects.filter(item=learnt.item, normalized=learnt.normalized)
+    assert only.collectivity is None and only.status == AliasStatus.ACCEPTED
+
+
+def test_accept_for_all_keeps_an_existing_global_alias(learnt):
+    admin = f.UserFactory(username="admin", is_staff=True)
+    existing = CatalogAlias.objects.create(
+        item=learnt.item, text="bestiole", normalized=learnt.normalized, status=AliasStatus.REJECTED
+    )
+    kept = services.alias_accept_for_all(alias=learnt, actor=admin)
+    assert kept.pk == existing.pk and kept.status == AliasStatus.ACCEPTED
+    assert not CatalogAlias.objects.filter(pk=learnt.pk).exists()
+
+
+def test_only_staff_may_accept_for_all(learnt, alice):
+    with pytest.raises(PermissionDenied):
+        services.alias_accept_for_all(alias=learnt, actor=alice)
+    learnt.refresh_from_db()
+    assert learnt.collectivity_id is not None
+
+
+def test_admin_action_accepts_for_all(client, learnt, campaign, commune_b):
+    admin = f.UserFactory(username="admin", is_staff=True, is_superuser=True)
+    client.force_login(admin)
+    changelist = reverse("admin:catalog_catalogalias_changelist")
+    assert client.get(changelist, {"portee": "collectivite"}).status_code == 200
+    response = client.post(changelist, {"action": "accept_for_all", "_selected_action": [learnt.pk]}, follow=True)
+    assert response.status_code == 200
+    assert "valable pour tous" in response.content.decode()
+    learnt.refresh_from_db()
+    assert learnt.collectivity is None and learnt.status == AliasStatus.ACCEPTED
+    assert _match(campaign, commune_b, WORDING).catalog_item_id == learnt.item_id
+    assert NeedLine.objects.filter(collectivity=commune_b, catalog_item=learnt.item).exists()

@@ -1,0 +1,217 @@
+"""The review queue: page, htmx confirmation, bulk confirmation, API, and who may do what."""
+
+import pytest
+from django.urls import reverse
+
+from catalog import services
+from catalog.models import AliasStatus, CatalogAlias, CatalogItem
+from procurement.models import AuditEvent, MatchStatus, NeedLine, Role
+from tests import factories as f
+from tests.conftest import login
+
+TEXTS_A = ["casque audio avec micro", "écran interactif", "travaux de peinture du préau"]
+
+
+@pytest.fixture
+def lines(seeded, campaign, commune_a, commune_b):
+    """Matched lines: commune A has review and unmatched lines, commune B one review line."""
+    made = [f.NeedLineFactory(campaign=campaign, collectivity=commune_a, text=t, quantity=2) for t in TEXTS_A]
+    made.append(f.NeedLineFactory(campaign=campaign, collectivity=commune_b, text="écran interactif", quantity=1))
+    services.need_lines_match(lines=made)
+    return NeedLine.objects.filter(pk__in=[x.pk for x in made]).order_by("pk")
+
+
+@pytest.fixture
+def viewer(commune_a):
+    """A viewer (lecteur) of commune A: sees its lines, may not confirm them."""
+    return f.MembershipFactory(user=f.UserFactory(username="vera"), collectivity=commune_a, role=Role.VIEWER).user
+
+
+def _review_url(campaign, **params):
+    query = "&".join(f"{k}={v}" for k, v in params.items())
+    return f"{reverse('catalog:review_queue', args=[campaign.pk])}{'?' if query else ''}{query}"
+
+
+def _line(lines, text, collectivity):
+    return lines.get(text=text, collectivity=collectivity)
+
+
+# --- page -------------------------------------------------------------------------------------------------------
+
+
+def test_buyer_sees_only_her_collectivity_review_lines(client, lines, campaign, alice, commune_a):
+    response = login(client, alice).get(_review_url(campaign))
+    assert response.status_code == 200
+    shown = response.context["lines"]
+    assert shown and all(line.collectivity_id == commune_a.pk for line in shown)
+    assert all(line.match_status == MatchStatus.REVIEW for line in shown)
+    line = shown[0]
+    assert line.review_candidates and line.can_confirm
+    assert "Confirmer" in response.content.decode()
+
+
+def test_coordinator_sees_every_member_line(client, lines, campaign, carol):
+    response = login(client, carol).get(_review_url(campaign, statut="tous"))
+    shown = {line.pk for line in response.context["lines"]}
+    assert shown == set(lines.filter(match_status__in=["review", "unmatched"]).values_list("pk", flat=True))
+
+
+def test_review_page_filters_by_status_family_and_score(client, lines, campaign, alice):
+    client = login(client, alice)
+    unmatched = client.get(_review_url(campaign, statut="unmatched")).context["lines"]
+    assert [line.text for line in unmatched] == ["travaux de peinture du préau"]
+    audio = client.get(_review_url(campaign, famille="audio-video")).context["lines"]
+    assert [line.text for line in audio] == ["casque audio avec micro"]
+    assert client.get(_review_url(campaign, score_max=10)).context["lines"] == []
+    high = client.get(_review_url(campaign, score_min=0, score_max=100)).context["lines"]
+    assert len(high) == 2
+
+
+def test_review_page_paginates(client, seeded, campaign, commune_a, alice):
+    made = [f.NeedLineFactory(campaign=campaign, collectivity=commune_a, text="écran interactif") for _ in range(30)]
+    services.need_lines_match(lines=made)
+    response = login(client, alice).get(_review_url(campaign))
+    assert response.context["page"].paginator.count == 30
+    assert len(response.context["lines"]) == 25
+
+
+def test_htmx_confirm_swaps_the_row_and_learns_the_wording(client, lines, campaign, alice, commune_a):
+    line = _line(lines, "casque audio avec micro", commune_a)
+    item = CatalogItem.objects.get(code="casque-micro-usb")
+    response = login(client, alice).post(
+        reverse("catalog:review_confirm", args=[line.pk]), {"item": item.code}, HTTP_HX_REQUEST="true"
+    )
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert body.lstrip().startswith(f'<tr id="ligne-{line.pk}"')
+    assert "Confirmée" in body and item.label in body
+    line.refresh_from_db()
+    assert line.match_status == MatchStatus.CONFIRMED and line.catalog_item == item
+    assert CatalogAlias.objects.filter(item=item, collectivity=commune_a, status=AliasStatus.PROPOSED).exists()
+
+
+def test_confirm_with_an_unknown_code_shows_an_error_in_the_row(client, lines, alice, commune_a):
+    line = _line(lines, "casque audio avec micro", commune_a)
+    response = login(client, alice).post(
+        reverse("catalog:review_confirm", args=[line.pk]), {"item": "nexiste-pas"}, HTTP_HX_REQUEST="true"
+    )
+    assert response.status_code == 200
+    assert "code inconnu" in response.content.decode()
+    line.refresh_from_db()
+    assert line.match_status == MatchStatus.REVIEW
+
+
+def test_plain_post_confirm_redirects_to_the_queue(client, lines, campaign, alice, commune_a):
+    line = _line(lines, "écran interactif", commune_a)
+    response = login(client, alice).post(reverse("catalog:review_confirm", args=[line.pk]), {"item": "eni-75"})
+    assert response.status_code == 302
+    assert response.url == _review_url(campaign)
+
+
+def test_bulk_confirm_confirms_the_first_candidate_of_selected_lines(client, lines, campaign, alice, commune_a):
+    review = list(lines.filter(collectivity=commune_a, match_status=MatchStatus.REVIEW))
+    response = login(client, alice).post(
+        reverse("catalog:review_bulk_confirm", args=[campaign.pk]), {"lignes": [x.pk for x in review]}
+    )
+    assert response.status_code == 302
+    for line in review:
+        first = line.match_candidates[0]["item_id"]
+        line.refresh_from_db()
+        assert line.match_status == MatchStatus.CONFIRMED
+        assert line.catalog_item_id == first
+    assert AuditEvent.objects.filter(action="need_line.confirm_match").count() == len(review)
+
+
+# --- permissions ------------------------------------------------------------------------------------------------
+
+
+def test_outsider_gets_404_on_every_review_route(client, api_client, lines, campaign, oscar, commune_a):
+    line = _line(lines, "écran interactif", commune_a)
+    client = login(client, oscar)
+    assert client.get(_review_url(campaign)).status_code == 404
+    assert client.post(reverse("catalog:review_confirm", args=[line.pk]), {"item": "eni-75"}).status_code == 404
+    bulk = client.post(reverse("catalog:review_bulk_confirm", args=[campaign.pk]), {"lignes": [line.pk]})
+    assert bulk.status_code == 404
+    api_client.force_authenticate(oscar)
+    assert api_client.get(reverse("api:review_list"), {"campaign": campaign.pk}).status_code == 404
+    assert api_client.get(reverse("api:review_list")).data["results"] == []
+    confirm = api_client.post(reverse("api:needline_confirm", args=[line.pk]), {"item": "eni-75"}, format="json")
+    assert confirm.status_code == 404
+    bulk = api_client.post(reverse("api:review_bulk_confirm"), {"lines": [line.pk]}, format="json")
+    assert bulk.status_code == 404
+    line.refresh_from_db()
+    assert line.match_status == MatchStatus.REVIEW
+
+
+def test_buyer_cannot_act_on_another_collectivity_line(client, lines, bob, commune_a):
+    line = _line(lines, "écran interactif", commune_a)
+    response = login(client, bob).post(reverse("catalog:review_confirm", args=[line.pk]), {"item": "eni-75"})
+    assert response.status_code == 404
+
+
+def test_viewer_sees_the_queue_but_cannot_confirm(client, api_client, lines, campaign, viewer, commune_a):
+    line = _line(lines, "écran interactif", commune_a)
+    client = login(client, viewer)
+    response = client.get(_review_url(campaign))
+    assert response.status_code == 200
+    assert response.context["lines"] and not any(x.can_confirm for x in response.context["lines"])
+    assert client.post(reverse("catalog:review_confirm", args=[line.pk]), {"item": "eni-75"}).status_code == 403
+    bulk = client.post(reverse("catalog:review_bulk_confirm", args=[campaign.pk]), {"lignes": [line.pk]})
+    assert bulk.status_code == 403
+    api_client.force_authenticate(viewer)
+    listed = api_client.get(reverse("api:review_list"), {"campaign": campaign.pk})
+    assert listed.status_code == 200 and listed.data["results"][0]["can_confirm"] is False
+    confirm = api_client.post(reverse("api:needline_confirm", args=[line.pk]), {"item": "eni-75"}, format="json")
+    assert confirm.status_code == 403
+    bulk = api_client.post(reverse("api:review_bulk_confirm"), {"lines": [line.pk]}, format="json")
+    assert bulk.status_code == 403
+    line.refresh_from_db()
+    assert line.match_status == MatchStatus.REVIEW
+
+
+def test_anonymous_is_sent_to_login(client, lines, campaign):
+    response = client.get(_review_url(campaign))
+    assert response.status_code == 302
+    assert "login" in response.url or "connexion" in response.url
+
+
+# --- API ----------------------------------------------------------------------------------------------------------
+
+
+def test_api_review_lists_lines_with_candidates_and_filters(api_client, lines, campaign, alice):
+    api_client.force_authenticate(alice)
+    response = api_client.get(reverse("api:review_list"), {"campaign": campaign.pk})
+    assert response.status_code == 200
+    results = response.data["results"]
+    assert {r["text"] for r in results} == {"casque audio avec micro", "écran interactif"}
+    first = results[0]
+    assert first["candidates"] and {"item", "label", "family", "score"} <= set(first["candidates"][0])
+    assert first["can_confirm"] is True
+    family = api_client.get(reverse("api:review_list"), {"campaign": campaign.pk, "family": "audio-video"})
+    assert [r["text"] for r in family.data["results"]] == ["casque audio avec micro"]
+    none = api_client.get(reverse("api:review_list"), {"campaign": campaign.pk, "max_score": 10})
+    assert none.data["results"] == []
+    bad = api_client.get(reverse("api:review_list"), {"campaign": campaign.pk, "max_score": 150})
+    assert bad.status_code == 400
+    every_campaign = api_client.get(reverse("api:review_list"))
+    assert every_campaign.status_code == 200 and len(every_campaign.data["results"]) == 2
+
+
+def test_api_confirm_and_bulk_confirm(api_client, lines, carol, commune_a, commune_b):
+    api_client.force_authenticate(carol)
+    line = _line(lines, "casque audio avec micro", commune_a)
+    response = api_client.post(
+        reverse("api:needline_confirm", args=[line.pk]), {"item": "casque-micro-usb"}, format="json"
+    )
+    assert response.status_code == 200
+    assert response.data["match_status"] == MatchStatus.CONFIRMED
+    assert response.data["catalog_item"] == "casque-micro-usb"
+    unknown = api_client.post(reverse("api:needline_confirm", args=[line.pk]), {"item": "zzz"}, format="json")
+    assert unknown.status_code == 400 and unknown.data["errors"]["item"]
+
+    others = [_line(lines, "écran interactif", commune_a), _line(lines, "écran interactif", commune_b)]
+    bulk = api_client.post(reverse("api:review_bulk_confirm"), {"lines": [x.pk for x in others]}, format="json")
+    assert bulk.status_code == 200 and bulk.data == {"confirmed": 2}
+    assert all(x.match_status == MatchStatus.CONFIRMED for x in NeedLine.objects.filter(pk__in=[o.pk for o in others]))
+    empty = api_client.post(reverse("api:review_bulk_confirm"), {"lines": []}, format="json")
+    assert empty.status_code == 400
