@@ -181,6 +181,7 @@ def campaign_detail(request, pk: int):
         "membre",
     )
     totals = lines.aggregate(lines=Count("id"), quantity=Sum("quantity"), value=Sum("estimated_value_ht"))
+    to_review = selectors.need_lines_for(user=user, campaign=campaign).filter(match_status=MatchStatus.REVIEW).count()
     page, query = paginate(request, lines.order_by(order, "pk"), 50)
 
     participations = selectors.participations_for(user=user, campaign=campaign).annotate(
@@ -203,6 +204,7 @@ def campaign_detail(request, pk: int):
         "tri": current,
         "filters": filters,
         "totals": totals,
+        "to_review": to_review,
         "participations": [p for p in participations if p.collectivity_id in own_ids],
         "status_counts": status_counts,
         "participation_statuses": ParticipationStatus.choices,

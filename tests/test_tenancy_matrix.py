@@ -44,6 +44,7 @@ PUBLIC = {
     "procurement:simulator",
 }
 LIST = {
+    "api:review_list",
     "api:me",
     "api:campaign-list",
     "api:needline-list",
@@ -55,6 +56,8 @@ LIST = {
 }
 # Personal spaces an outsider is simply not entitled to: 403 (not a coordinator) or 404 (not a vendor).
 ROLE_GATED = {"procurement:campaign_create": 403, "tenders:vendor_home": 404}
+# Actions whose objects travel in the body, not the URL: foreign ids in the body are 404.
+BODY_OBJECT = {"api:review_bulk_confirm": lambda world: {"lines": [world["line"].pk]}}
 SECRET = "Tablettes secrètes de Bruz"
 
 
@@ -72,7 +75,7 @@ def walk(patterns, namespace=None, prefix=""):
 
 
 ROUTES = dict(walk(get_resolver().url_patterns))
-OBJECT = sorted(set(ROUTES) - PUBLIC - LIST - set(ROLE_GATED))
+OBJECT = sorted(set(ROUTES) - PUBLIC - LIST - set(ROLE_GATED) - set(BODY_OBJECT))
 
 
 def test_every_route_is_classified():
@@ -139,6 +142,8 @@ def kwargs_for(name: str, world) -> dict:
         ("besoins/", "line"),
         ("api/v1/groupings/", "grouping"),
         ("groupements/", "grouping"),
+        ("catalogue/revue/campagnes/", "campaign"),
+        ("catalogue/revue/lignes/", "line"),
         ("api/v1/documents/", "document"),
         ("documents/", "document"),
         ("marches-a-venir/", "publication"),
@@ -186,6 +191,13 @@ def test_personal_lists_show_an_outsider_nothing_of_the_others(client, oscar, wo
     assert response.status_code == 200
     body = response.content.decode()
     assert SECRET not in body and "Groupement secret" not in body and world["campaign"].title not in body
+
+
+@pytest.mark.parametrize("name", sorted(BODY_OBJECT))
+def test_actions_on_foreign_ids_in_the_body_are_404(client, oscar, world, name):
+    client.force_login(oscar)
+    response = client.post(reverse(name), BODY_OBJECT[name](world), content_type="application/json")
+    assert response.status_code == 404
 
 
 @pytest.mark.parametrize(("name", "status"), sorted(ROLE_GATED.items()))
