@@ -173,6 +173,9 @@ NEEDS_IMPORT_ASYNC_ROWS = int(env("NEEDS_IMPORT_ASYNC_ROWS", "2000"))
 DATA_UPLOAD_MAX_MEMORY_SIZE = NEEDS_IMPORT_MAX_FILE_BYTES + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
+# OCDS identifiers of published demands; register a real prefix with the Open Contracting Partnership.
+OCDS_OCID_PREFIX = env("OCDS_OCID_PREFIX", "ocds-mutual")
+
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Mutualis <ne-pas-repondre@mutualis.localhost>")
 
