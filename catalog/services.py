@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.db import transaction
@@ -107,13 +107,21 @@ def match_text(*, text: str, collectivity_id: int | None = None, index: matching
     return matching.match(index or get_index(), text, top_k=TOP_K, scope=collectivity_id)
 
 
+def match_values(result: matching.MatchResult) -> dict[str, Any]:
+    """A match result as the values of a need line's match fields (by attribute name, as stored)."""
+    return {
+        "catalog_item_id": result.item_id,
+        "cpv_id": result.cpv or None,
+        "match_score": result.score,
+        "match_status": result.status,
+        "match_explanation": result.explanation[:500],
+        "match_candidates": [{"item_id": c.item_id, "label": c.label, "score": c.score} for c in result.candidates],
+    }
+
+
 def _apply(line: NeedLine, result: matching.MatchResult) -> None:
-    line.catalog_item_id = result.item_id
-    line.cpv_id = result.cpv or None
-    line.match_score = result.score
-    line.match_status = result.status
-    line.match_explanation = result.explanation[:500]
-    line.match_candidates = [{"item_id": c.item_id, "label": c.label, "score": c.score} for c in result.candidates]
+    for attname, value in match_values(result).items():
+        setattr(line, attname, value)
 
 
 def match_texts(
@@ -122,6 +130,14 @@ def match_texts(
     """Match many free texts in one pass with the cached index (no line saved): used by ``match_lines``."""
     index = get_index()
     return [matching.match(index, text, top_k=top_k, scope=collectivity_id) for text in texts]
+
+
+def texts_match_values(*, texts: Iterable[str], collectivity_id: int | None) -> dict[str, dict[str, Any]]:
+    """Match each distinct text once, with the cached index and the collectivité's aliases, and return the match
+    field values per text, for lines that are not saved yet (bulk imports write them with the line itself).
+    Same outcome as `need_lines_match` on a line of that collectivité with that text."""
+    index = get_index()
+    return {text: match_values(matching.match(index, text, top_k=TOP_K, scope=collectivity_id)) for text in set(texts)}
 
 
 def need_lines_match(*, lines: Sequence[NeedLine], collectivity_aliases: bool = True) -> None:

@@ -7,7 +7,8 @@ Invariants:
 - importing the same file again creates nothing (see `procurement.imports.planning`), and a file exported from
   Mutualis, edited and imported again updates the lines it identifies;
 - the campaign must accept declarations and the member must not have submitted, as for `need_line_create`;
-- new and re-worded lines are matched to the catalog in bulk with `catalog.services.need_lines_match`;
+- new and re-worded lines are matched to the catalog in bulk before they are written, each distinct text once
+  (`catalog.services.texts_match_values`), and stored with their match in the same statements;
 - the file is kept in the job row only until the import ends (done, invalid or failed).
 """
 
@@ -40,6 +41,7 @@ from procurement.models import (
     Unit,
     User,
 )
+from procurement.services.bulk import need_lines_insert
 from procurement.services.guards import get_participation, require_open, require_writer
 
 logger = logging.getLogger(__name__)
@@ -183,106 +185,64 @@ def _chunks(items: list, size: int = BATCH_SIZE):
         yield items[start : start + size]
 
 
-def _match_fields() -> tuple[list[str], list[str]]:
-    from catalog.services import MATCH_FIELDS
+def _match_values(texts, collectivity: Collectivity) -> dict[str, dict]:
+    """Match each distinct text once, before anything is written: lines are then stored with their match."""
+    from catalog.services import texts_match_values
 
-    return MATCH_FIELDS, [NeedLine._meta.get_field(name).attname for name in MATCH_FIELDS]
-
-
-class _MatchCache:
-    """Matching depends only on the text and the collectivité (fixed for an import): each distinct text is matched
-    once, by `need_lines_match` on one representative line, and the outcome is copied to the other lines."""
-
-    def __init__(self):
-        self.fields, self.attnames = _match_fields()
-        self.outcomes: dict[str, tuple] = {}
-
-    def prefill(self, lines: list[NeedLine]) -> list[NeedLine]:
-        """Give known outcomes to the lines; return those whose text is new."""
-        pending = []
-        for line in lines:
-            outcome = self.outcomes.get(line.text)
-            if outcome is None:
-                pending.append(line)
-            else:
-                for attname, value in zip(self.attnames, outcome, strict=True):
-                    setattr(line, attname, value)
-        return pending
-
-    def match(self, pending: list[NeedLine]) -> None:
-        """Match saved lines with new texts: one representative per text, then give the others its outcome with
-        one UPDATE per text (much cheaper than a bulk_update of every follower)."""
-        from catalog.services import need_lines_match
-
-        representatives: dict[str, NeedLine] = {}
-        followers: dict[str, list[int]] = {}
-        for line in pending:
-            if representatives.setdefault(line.text, line) is not line:
-                followers.setdefault(line.text, []).append(line.pk)
-        need_lines_match(lines=list(representatives.values()))
-        for text, line in representatives.items():
-            self.outcomes[text] = tuple(getattr(line, attname) for attname in self.attnames)
-        for text, pks in followers.items():
-            self.apply(text, pks)
-        self.prefill([line for line in pending if representatives[line.text] is not line])
-
-    def apply(self, text: str, pks: list[int]) -> None:
-        values = dict(zip(self.attnames, self.outcomes[text], strict=True))
-        for start in range(0, len(pks), BATCH_SIZE):
-            NeedLine.objects.filter(pk__in=pks[start : start + BATCH_SIZE]).update(**values)
+    return texts_match_values(texts=texts, collectivity_id=collectivity.pk)
 
 
 def _write(plan: ImportPlan, *, campaign: Campaign, collectivity: Collectivity, actor: User | None) -> None:
     now = timezone.now()
-    matcher = _MatchCache()
-    for rows in _chunks(plan.creates):
-        lines = [
-            NeedLine(  # ids rather than instances: the related descriptors cost more than the rest of __init__
-                campaign_id=campaign.pk,
-                collectivity_id=collectivity.pk,
-                created_by_id=actor.pk if actor is not None else None,
-                created_at=now,
-                updated_at=now,
-                text=row.text,
-                quantity=row.quantity,
-                unit=row.unit,
-                site_id=row.site_id,
-                wished_delivery_date=row.wished_delivery_date,
-                budget_ht=row.budget_ht,
-            )
-            for row in rows
+    reworded = [update for update in plan.updates if "text" in update.changed]
+    matches = _match_values([row.text for row in plan.creates] + [update.row.text for update in reworded], collectivity)
+    common = {
+        "campaign_id": campaign.pk,
+        "collectivity_id": collectivity.pk,
+        "created_by_id": actor.pk if actor is not None else None,
+        "created_at": now,
+        "updated_at": now,
+    }
+    need_lines_insert(
+        [
+            {
+                **common,
+                "text": row.text,
+                "quantity": row.quantity,
+                "unit": row.unit,
+                "site_id": row.site_id,
+                "wished_delivery_date": row.wished_delivery_date,
+                "budget_ht": row.budget_ht,
+                **matches[row.text],
+            }
+            for row in plan.creates
         ]
-        pending = matcher.prefill(lines)
-        NeedLine.objects.bulk_create(lines, batch_size=BATCH_SIZE)
-        matcher.match(pending)
+    )
     if plan.updates:
-        _write_updates(plan, collectivity=collectivity, actor=actor, now=now, matcher=matcher)
+        _write_updates(plan, collectivity=collectivity, actor=actor, now=now, matches=matches)
 
 
-def _write_updates(plan: ImportPlan, *, collectivity, actor, now, matcher: _MatchCache) -> None:
+def _write_updates(plan: ImportPlan, *, collectivity, actor, now, matches: dict[str, dict]) -> None:
     present = plan.present
     names = [NeedLine._meta.get_field(attribute).name for attribute in present]
+    from catalog.services import MATCH_FIELDS
+
     for updates in _chunks(plan.updates):
-        lines, reworded, events = [], [], []
+        kept, reworded, events = [], [], []
         for update in updates:
             line = NeedLine(pk=update.line.pk, collectivity_id=collectivity.pk)
             for attribute in present:
                 setattr(line, attribute, getattr(update.row, attribute))
             line.updated_at = now
-            lines.append(line)
             if "text" in update.changed:
+                for attname, value in matches[line.text].items():
+                    setattr(line, attname, value)
                 reworded.append(line)
+            else:
+                kept.append(line)
             events.append(_update_event(update, actor=actor, collectivity=collectivity, when=now))
-        NeedLine.objects.bulk_update(lines, [*names, "updated_at"], batch_size=BATCH_SIZE)
-        known: dict[str, list[int]] = {}
-        for line in reworded:
-            if line.text in matcher.outcomes:
-                known.setdefault(line.text, []).append(line.pk)
-        for text, pks in known.items():
-            matcher.apply(text, pks)
-        pending = [line for line in reworded if line.text not in known]
-        if pending:
-            matcher.match(pending)
+        NeedLine.objects.bulk_update(kept, [*names, "updated_at"], batch_size=BATCH_SIZE)
+        NeedLine.objects.bulk_update(reworded, [*names, "updated_at", *MATCH_FIELDS], batch_size=BATCH_SIZE)
         AuditEvent.objects.bulk_create(events, batch_size=BATCH_SIZE)
 
 

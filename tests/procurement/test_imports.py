@@ -380,13 +380,15 @@ def test_matching_runs_once_per_distinct_text_and_copies_the_outcome(campaign, c
     f.CatalogAliasFactory(item=item, text="tablette tactile", normalized="tablette tactile")
     catalog_services.clear_index_cache()
     calls = []
-    original = catalog_services.need_lines_match
+    original = catalog_services.matching.match
     monkeypatch.setattr(
-        catalog_services, "need_lines_match", lambda *, lines: (calls.append(len(lines)), original(lines=lines))
+        catalog_services.matching,
+        "match",
+        lambda index, text, **kw: (calls.append(text), original(index, text, **kw))[1],
     )
     rows = [HEADERS] + [["Tablette tactile", n, "", ""] for n in range(1, 41)] + [["Casque audio", 1]]
     report = run(campaign, commune_a, xlsx_bytes(rows))
-    assert report.ok and sum(calls) == 2  # two distinct texts, 41 lines
+    assert report.ok and sorted(calls) == ["Casque audio", "Tablette tactile"]  # two distinct texts, 41 lines
     matched = set(
         NeedLine.objects.filter(text="Tablette tactile").values_list("catalog_item_id", "match_status", "match_score")
     )
