@@ -6,12 +6,16 @@ other members). Editing forms carry the grouping version they were loaded with: 
 (status 409) and the editor is shown again at its current version, with the explanation.
 """
 
+from collections.abc import Callable
+from dataclasses import replace
 from decimal import Decimal
+from typing import Any
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -22,6 +26,7 @@ from procurement.cost_sharing import KEY_LABELS
 from procurement.errors import ConflictError, DomainError, PermissionDenied
 from procurement.forms import DateInput
 from procurement.models import Collectivity, CostSharingKey, Grouping, GroupingMemberStatus, GroupingStatus
+from tenders.selectors import GroupingTotals, Share, grouping_totals
 
 EDITOR_TEMPLATE = "procurement/grouping_editor/editor.html"
 EDITOR_PARTIAL = "procurement/grouping_editor/_editor.html"
@@ -278,6 +283,34 @@ def _detail_redirect(grouping: Grouping, anchor: str):
     return redirect(reverse("procurement:grouping_detail", kwargs={"pk": grouping.pk}) + anchor)
 
 
+def _submit(
+    request,
+    grouping: Grouping,
+    form: forms.Form,
+    operation: Callable[[dict[str, Any]], object],
+    *,
+    success: str | Callable[[dict[str, Any]], str],
+    anchor: str,
+) -> HttpResponseRedirect:
+    """Run a service from a form of the grouping page, then go back to its section (`anchor`).
+
+    An invalid form or a refused operation (DomainError) becomes an error message; a refusal of rights is a 403.
+    `success` is the message shown after the operation, or a function of the cleaned data that builds it.
+    """
+    if not form.is_valid():
+        messages.error(request, _form_errors(form))
+        return _detail_redirect(grouping, anchor)
+    try:
+        operation(form.cleaned_data)
+    except PermissionDenied as exc:
+        raise DjangoPermissionDenied(exc.message) from exc
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, success(form.cleaned_data) if callable(success) else success)
+    return _detail_redirect(grouping, anchor)
+
+
 def _member_choices(grouping: Grouping):
     active = grouping.memberships.exclude(status=GroupingMemberStatus.WITHDRAWN).values("collectivity_id")
     if grouping.campaign_id is None:
@@ -295,68 +328,46 @@ def grouping_member_add(request, pk: int):
     grouping = _grouping_for_coordinator(request, pk)
     # Any collectivité may be named; the service refuses latecomers after the launch, with the explanation.
     form = MemberAddForm(request.POST, choices=Collectivity.objects.all())
-    if not form.is_valid():
-        messages.error(request, _form_errors(form))
-        return _detail_redirect(grouping, "#membres")
-    collectivity = form.cleaned_data["collectivity"]
-    try:
-        services.grouping_member_add(grouping=grouping, collectivity=collectivity, actor=request.user)
-    except PermissionDenied as exc:
-        raise DjangoPermissionDenied(exc.message) from exc
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, f"{collectivity.name} est invitée dans le groupement.")
-    return _detail_redirect(grouping, "#membres")
+
+    def operation(data):
+        services.grouping_member_add(grouping=grouping, collectivity=data["collectivity"], actor=request.user)
+
+    def success(data) -> str:
+        return f"{data['collectivity'].name} est invitée dans le groupement."
+
+    return _submit(request, grouping, form, operation, success=success, anchor="#membres")
 
 
 @login_required
 @require_POST
 def grouping_launch(request, pk: int):
     grouping = _grouping_for_coordinator(request, pk)
-    form = LaunchForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _form_errors(form))
-        return _detail_redirect(grouping, "#lancement")
-    try:
+
+    def operation(data):
         services.grouping_launch(
-            grouping=grouping,
-            actor=request.user,
-            launch_date=form.cleaned_data["launch_date"],
-            expected_version=form.cleaned_data["version"],
+            grouping=grouping, actor=request.user, launch_date=data["launch_date"], expected_version=data["version"]
         )
-    except PermissionDenied as exc:
-        raise DjangoPermissionDenied(exc.message) from exc
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, "Consultation lancée : les adhésions et les lots sont désormais verrouillés.")
-    return _detail_redirect(grouping, "#lancement")
+
+    success = "Consultation lancée : les adhésions et les lots sont désormais verrouillés."
+    return _submit(request, grouping, LaunchForm(request.POST), operation, success=success, anchor="#lancement")
 
 
 @login_required
 @require_POST
 def grouping_cost_sharing(request, pk: int):
     grouping = _grouping_for_coordinator(request, pk)
-    form = CostSharingForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _form_errors(form))
-        return _detail_redirect(grouping, "#repartition")
-    try:
+
+    def operation(data):
         services.grouping_set_cost_sharing(
             grouping=grouping,
             actor=request.user,
-            expected_version=form.cleaned_data["version"],
-            coordination_costs_ht=form.cleaned_data["coordination_costs_ht"],
-            cost_sharing_key=form.cleaned_data["cost_sharing_key"],
+            expected_version=data["version"],
+            coordination_costs_ht=data["coordination_costs_ht"],
+            cost_sharing_key=data["cost_sharing_key"],
         )
-    except PermissionDenied as exc:
-        raise DjangoPermissionDenied(exc.message) from exc
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, "Frais de coordination et clé de répartition enregistrés.")
-    return _detail_redirect(grouping, "#repartition")
+
+    success = "Frais de coordination et clé de répartition enregistrés."
+    return _submit(request, grouping, CostSharingForm(request.POST), operation, success=success, anchor="#repartition")
 
 
 # --------------------------------------------------------------------------------------------- what-if
@@ -366,8 +377,6 @@ def grouping_cost_sharing(request, pk: int):
 @require_GET
 def grouping_whatif(request, pk: int):
     """For each member: the total, procedure and publicity without it. Members see only their own row."""
-    from tenders.selectors import grouping_totals
-
     grouping = selectors.get_grouping_for(user=request.user, pk=pk)
     visible = selectors.visible_member_ids(user=request.user, grouping=grouping)
     members = selectors.grouping_members(grouping=grouping).exclude(status=GroupingMemberStatus.WITHDRAWN)
@@ -391,9 +400,26 @@ def grouping_whatif(request, pk: int):
 # ------------------------------------------------------------------------------- grouping page sections
 
 
-def grouping_page_context(*, user, grouping: Grouping, totals=None) -> dict:
+def totals_for_members(totals: GroupingTotals, collectivity_ids: set[int] | None) -> GroupingTotals:
+    """What `grouping_totals(grouping=..., collectivity_ids=...)` returns, derived from the full totals without
+    a query: pooled lot and grouping totals stay, the member and site detail keeps only these collectivités
+    (None: all, the coordinator). The full totals are left untouched for the cost-sharing breakdown."""
+    if collectivity_ids is None:
+        return totals
+
+    def visible(shares: list[Share]) -> list[Share]:
+        return [share for share in shares if share.collectivity_id in collectivity_ids]
+
+    lots = [replace(summary, members=visible(summary.members), sites=visible(summary.sites)) for summary in totals.lots]
+    return replace(totals, lots=lots, members=visible(totals.members))
+
+
+def grouping_page_context(*, user, grouping: Grouping, totals: GroupingTotals | None = None) -> dict:
     """What the grouping page adds for this issue: breakdown and cost sharing, State-funding flags, membership
-    steps (invitation, launch), links to the editor and the what-if view."""
+    steps (invitation, launch), links to the editor and the what-if view.
+
+    `totals` are the full totals (every member's shares, as the cost sharing needs them): the breakdown is then
+    restricted to what the user may see."""
     visible = selectors.visible_member_ids(user=user, grouping=grouping)
     can_manage = visible is None
     context = {

@@ -190,24 +190,45 @@ def quantize(amount: Decimal) -> Decimal:
     return amount.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-def format_eur(amount: Decimal, *, cents: bool = True) -> str:
-    """French amount: `320 000,00 € HT` (non-breaking spaces); `216 000 € HT` with cents=False."""
-    value = quantize(amount)
-    integer, _, decimals = f"{abs(value):f}".partition(".")
+def group_thousands(digits: str, separator: str = NBSP) -> str:
+    """« 1234567 » → « 1 234 567 »: groups of three digits from the right."""
     groups = []
-    while integer:
-        groups.insert(0, integer[-3:])
-        integer = integer[:-3]
-    text = ("-" if value < 0 else "") + NBSP.join(groups)
-    if cents:
-        text += "," + decimals
-    return f"{text}{NBSP}€{NBSP}HT"
+    while len(digits) > 3:
+        groups.insert(0, digits[-3:])
+        digits = digits[:-3]
+    groups.insert(0, digits)
+    return separator.join(groups)
+
+
+def format_eur(
+    amount: Decimal | int | float | str | None,
+    *,
+    decimals: int = 2,
+    suffix: str = "HT",
+    thousands: str = NBSP,
+    empty: str = "",
+) -> str:
+    """French amount rounded half-up: `320 000,00 € HT`, always a non-breaking space before « € ».
+
+    `decimals=0` gives `216 000 € HT`; `suffix=""` drops « HT »; `thousands` separates the digit groups
+    (the pages use the narrow no-break space, the documents and this engine the no-break space). None and ""
+    give `empty`. Anything that is not a finite number raises `InvalidOperation` (floats go through `str`, so
+    2.675 is rounded as written).
+    """
+    if amount is None or amount == "":
+        return empty
+    value = Decimal(str(amount)).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+    integer, _, fraction = f"{abs(value):f}".partition(".")
+    text = ("-" if value < 0 else "") + group_thousands(integer, thousands)
+    if fraction:
+        text += "," + fraction
+    return f"{text}{NBSP}€" + (f"{NBSP}{suffix}" if suffix else "")
 
 
 def format_threshold(row: ThresholdRow) -> str:
     if row.unit == "ratio":
         return f"{(row.value * 100).normalize():f}{NBSP}%"
-    return format_eur(row.value, cents=row.value != row.value.to_integral_value())
+    return format_eur(row.value, decimals=0 if row.value == row.value.to_integral_value() else 2)
 
 
 # ------------------------------------------------------------------------------------------- validation

@@ -163,6 +163,7 @@ CELERY_TIMEZONE = TIME_ZONE
 # Periodic jobs, run by `celery -A procurement beat` next to the workers.
 CELERY_BEAT_SCHEDULE = {
     "campaign-reminders": {"task": "procurement.send_campaign_reminders", "schedule": 24 * 3600},
+    "purge-import-jobs": {"task": "procurement.purge_import_jobs", "schedule": 24 * 3600},
 }
 
 # Needs imports: limits that protect the service from hostile or oversized files.

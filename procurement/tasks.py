@@ -19,3 +19,11 @@ def send_campaign_reminders(campaign_id: int | None = None) -> int:
 
     campaigns = Campaign.objects.filter(pk=campaign_id) if campaign_id is not None else campaigns_to_remind()
     return sum(campaign_send_reminders(campaign=campaign) for campaign in campaigns)
+
+
+@shared_task(name="procurement.purge_import_jobs", ignore_result=True)
+def purge_import_jobs(older_than_days: int = 7) -> int:
+    """Delete the needs imports that imported nothing and are older than `older_than_days` (periodic, daily)."""
+    from procurement.services.housekeeping import needs_import_jobs_purge
+
+    return needs_import_jobs_purge(older_than_days=older_than_days).deleted_count

@@ -386,7 +386,7 @@ def grouping_create(request, pk: int):
 
 @login_required
 def grouping_detail(request, pk: int):
-    from procurement.grouping_views import grouping_page_context
+    from procurement.grouping_views import grouping_page_context, totals_for_members
     from reports.selectors import documents_for
     from tenders.selectors import grouping_totals
     from tenders.selectors_public import publications_for_grouping
@@ -395,7 +395,9 @@ def grouping_detail(request, pk: int):
     grouping = selectors.get_grouping_for(user=user, pk=pk)
     can_manage = selectors.can_manage_grouping(user=user, grouping=grouping)
     visible = selectors.visible_member_ids(user=user, grouping=grouping)
-    totals = grouping_totals(grouping=grouping, collectivity_ids=visible)
+    # Computed once: the cost-sharing breakdown needs every member's shares, the page only the visible ones.
+    all_totals = grouping_totals(grouping=grouping)
+    totals = totals_for_members(all_totals, visible)
     members = selectors.grouping_members(grouping=grouping)
     own_ids = set(selectors.collectivity_ids_for(user=user))
     context = {
@@ -409,7 +411,7 @@ def grouping_detail(request, pk: int):
         "procedure": _procedure_for(grouping, totals),
         "documents": documents_for(user=user, grouping=grouping),
         "publications": publications_for_grouping(grouping=grouping),
-        **grouping_page_context(user=user, grouping=grouping, totals=totals if visible is None else None),
+        **grouping_page_context(user=user, grouping=grouping, totals=all_totals),
     }
     return render(request, "procurement/grouping_detail.html", context)
 

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from procurement.audit import audit_record, snapshot
 from procurement.errors import DomainError, PermissionDenied
-from procurement.models import Grouping, User
+from procurement.models import Collectivity, Grouping, User
 from procurement.selectors import can_manage_grouping
 from tenders.models import LotLine, Publication, PublicationStatus
 from tenders.snapshot import build_snapshot
@@ -30,6 +30,25 @@ def _check_dates(
             field="expected_delivery_start",
             code="invalid_dates",
         )
+
+
+def _set_status(
+    publication: Publication, status: PublicationStatus, *, actor: User, action: str, coordinator: Collectivity
+) -> Publication:
+    """Change a publication's status in the caller's transaction, with its audit row (before/after) in the
+    coordinator's journal. The caller has locked the row and checked the actor's rights."""
+    before = snapshot(publication, AUDIT_FIELDS)
+    publication.status = status
+    publication.save(update_fields=["status"])
+    audit_record(
+        actor=actor,
+        action=action,
+        target=publication,
+        collectivity=coordinator,
+        before=before,
+        after=snapshot(publication, AUDIT_FIELDS),
+    )
+    return publication
 
 
 @transaction.atomic
@@ -87,16 +106,12 @@ def publication_create(
     for previous in Publication.objects.select_for_update().filter(
         grouping=grouping, status=PublicationStatus.PUBLISHED
     ):
-        before = snapshot(previous, AUDIT_FIELDS)
-        previous.status = PublicationStatus.SUPERSEDED
-        previous.save(update_fields=["status"])
-        audit_record(
+        _set_status(
+            previous,
+            PublicationStatus.SUPERSEDED,
             actor=actor,
             action="publication.supersede",
-            target=previous,
-            collectivity=grouping.coordinator,
-            before=before,
-            after=snapshot(previous, AUDIT_FIELDS),
+            coordinator=grouping.coordinator,
         )
 
     publication.save()
@@ -119,15 +134,10 @@ def publication_withdraw(*, publication: Publication, actor: User) -> Publicatio
         raise PermissionDenied("Seul le coordonnateur du groupement peut retirer cette publication.")
     if publication.status != PublicationStatus.PUBLISHED:
         raise DomainError("Cette publication n'est plus en ligne.", code="not_published")
-    before = snapshot(publication, AUDIT_FIELDS)
-    publication.status = PublicationStatus.WITHDRAWN
-    publication.save(update_fields=["status"])
-    audit_record(
+    return _set_status(
+        publication,
+        PublicationStatus.WITHDRAWN,
         actor=actor,
         action="publication.withdraw",
-        target=publication,
-        collectivity=grouping.coordinator,
-        before=before,
-        after=snapshot(publication, AUDIT_FIELDS),
+        coordinator=grouping.coordinator,
     )
-    return publication

@@ -1,36 +1,23 @@
 """Template helpers: French money and number formats, sortable table headers."""
 
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import InvalidOperation
 
 from django import template
 from django.utils.html import format_html
 
+from procurement.rules import format_eur, group_thousands
+
 register = template.Library()
-NBSP = "\u202f"  # narrow no-break space, the French thousands separator
-
-
-def _group(digits: str) -> str:
-    groups = []
-    while len(digits) > 3:
-        groups.insert(0, digits[-3:])
-        digits = digits[:-3]
-    groups.insert(0, digits)
-    return NBSP.join(groups)
+NNBSP = "\u202f"  # narrow no-break space, the French thousands separator of the pages
 
 
 @register.filter
 def euros(value, decimals: int = 2) -> str:
     """12345.6 → « 12 345,60 € ». Empty for None."""
-    if value is None or value == "":
-        return ""
     try:
-        amount = Decimal(str(value)).quantize(Decimal(1).scaleb(-int(decimals)), rounding=ROUND_HALF_UP)
-    except (InvalidOperation, ValueError):
+        return format_eur(value, decimals=int(decimals), suffix="", thousands=NNBSP)
+    except (InvalidOperation, TypeError, ValueError):
         return str(value)
-    sign = "-" if amount < 0 else ""
-    whole, _, fraction = f"{abs(amount):f}".partition(".")
-    text = _group(whole) + ("," + fraction if fraction else "")
-    return f"{sign}{text}\u00a0€"
 
 
 @register.filter
@@ -42,7 +29,7 @@ def number(value) -> str:
         integer = int(value)
     except (TypeError, ValueError):
         return str(value)
-    return ("-" if integer < 0 else "") + _group(str(abs(integer)))
+    return ("-" if integer < 0 else "") + group_thousands(str(abs(integer)), NNBSP)
 
 
 @register.simple_tag(takes_context=True)

@@ -1,37 +1,22 @@
 """Template helpers of the documents: French amounts and quantities, the kinds a coordinator may generate."""
 
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import InvalidOperation
 
 from django import template
 
+from procurement.rules import NBSP, format_eur, group_thousands
 from reports.models import DocumentKind, JobStatus
 
 register = template.Library()
 
-NBSP = "\u00a0"
-
-
-def group_thousands(digits: str) -> str:
-    groups = []
-    while len(digits) > 3:
-        groups.insert(0, digits[-3:])
-        digits = digits[:-3]
-    groups.insert(0, digits)
-    return NBSP.join(groups)
-
 
 @register.filter
 def euros(value) -> str:
-    """12345.5 → « 12 345,50 € » (French format, non-breaking spaces)."""
-    if value is None or value == "":
-        return "—"
+    """12345.5 → « 12 345,50 € » (French format, non-breaking spaces); « — » for None."""
     try:
-        amount = Decimal(value).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+        return format_eur(value, suffix="", thousands=NBSP, empty="—")
     except (InvalidOperation, TypeError, ValueError):
         return str(value)
-    sign = "-" if amount < 0 else ""
-    units, cents = f"{abs(amount):.2f}".split(".")
-    return f"{sign}{group_thousands(units)},{cents}{NBSP}€"
 
 
 @register.filter
@@ -41,7 +26,7 @@ def quantity(value) -> str:
         number = int(value)
     except (TypeError, ValueError):
         return str(value)
-    return ("-" if number < 0 else "") + group_thousands(str(abs(number)))
+    return ("-" if number < 0 else "") + group_thousands(str(abs(number)), NBSP)
 
 
 @register.simple_tag

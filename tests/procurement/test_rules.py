@@ -182,7 +182,7 @@ def test_lots_with_the_same_label_are_one_lot():
 
 def test_format_eur_is_french():
     assert format_eur(Decimal("320000")) == f"320{NBSP}000,00{NBSP}€{NBSP}HT"
-    assert format_eur(Decimal("216000"), cents=False) == f"216{NBSP}000{NBSP}€{NBSP}HT"
+    assert format_eur(Decimal("216000"), decimals=0) == f"216{NBSP}000{NBSP}€{NBSP}HT"
 
 
 # ------------------------------------------------------------------------------------------ dispense

@@ -167,3 +167,16 @@ def test_a_territory_of_a_single_member_is_pooled_into_other_territories(groupin
     ]
     assert content["facets"]["territories"] == {"ille-et-vilaine": "Ille-et-Vilaine"}
     assert "Vallons de Haute Bretagne Communauté" in content["members"]["names"]
+
+
+@pytest.mark.parametrize("change", ["supersede", "withdraw"])
+def test_status_changes_are_audited_with_before_and_after(publication, grouping, carol, change):
+    if change == "supersede":
+        _publish(grouping, carol, title="Deuxième version")
+    else:
+        publication_withdraw(publication=publication, actor=carol)
+
+    event = AuditEvent.objects.get(action=f"publication.{change}", target_id=str(publication.pk))
+    expected = PublicationStatus.SUPERSEDED if change == "supersede" else PublicationStatus.WITHDRAWN
+    assert (event.before["status"], event.after["status"]) == (PublicationStatus.PUBLISHED, expected)
+    assert (event.actor, event.collectivity) == (carol, grouping.coordinator)

@@ -1,0 +1,173 @@
+"""The grouping page: its POST actions (invite, launch, cost sharing) and the figures it shows each reader."""
+
+import datetime
+
+import pytest
+from django.contrib.messages import get_messages
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from procurement import services
+from procurement.errors import DomainError, PermissionDenied
+from procurement.grouping_views import totals_for_members
+from procurement.models import Grouping, GroupingMember, GroupingMemberStatus
+from tenders import selectors as tender_selectors
+from tenders.selectors import grouping_totals
+from tests import factories as f
+from tests.procurement.test_grouping_editor import make_catalog, pooled_line
+
+
+@pytest.fixture
+def grouping(campaign, carol, commune_a, commune_b, site_a, site_b):
+    """Two members with priced needs in two lots: 20 tablets for A, 2 interactive displays for B."""
+    catalog = make_catalog()
+    pooled_line(campaign, commune_a, catalog.tablet, 20, site=site_a)
+    pooled_line(campaign, commune_b, catalog.vpi, 2, site=site_b)
+    return services.grouping_create_from_campaign(
+        campaign=campaign,
+        actor=carol,
+        title="G",
+        family_ids=[catalog.tablets.pk, catalog.displays.pk],
+        planned_launch_date=datetime.date(2026, 6, 1),
+    )
+
+
+def detail(grouping, anchor: str = "") -> str:
+    return reverse("procurement:grouping_detail", args=[grouping.pk]) + anchor
+
+
+def flashed(response) -> list[tuple[str, str]]:
+    return [(m.level_tag, m.message) for m in get_messages(response.wsgi_request)]
+
+
+# ------------------------------------------------------------------------------------------ POST actions
+
+
+def test_inviting_a_member_redirects_to_the_members_section_with_its_name(client, grouping, carol, departement):
+    extra = f.CommuneFactory(name="Laillé", departement=departement)
+    client.force_login(carol)
+
+    response = client.post(reverse("procurement:grouping_member_add", args=[grouping.pk]), {"collectivity": extra.pk})
+
+    assert response.status_code == 302 and response.url == detail(grouping, "#membres")
+    assert flashed(response) == [("success", "Laillé est invitée dans le groupement.")]
+    assert GroupingMember.objects.get(grouping=grouping, collectivity=extra).status == GroupingMemberStatus.INVITED
+
+
+def test_an_invalid_form_is_an_error_message_on_the_right_section(client, grouping, carol):
+    client.force_login(carol)
+
+    response = client.post(reverse("procurement:grouping_cost_sharing", args=[grouping.pk]), {"version": "1"})
+
+    assert response.status_code == 302 and response.url == detail(grouping, "#repartition")
+    [(level, message)] = flashed(response)
+    assert level == "error" and "obligatoire" in message
+
+
+def test_a_refused_operation_is_an_error_message_and_changes_nothing(client, grouping, carol):
+    client.force_login(carol)
+
+    response = client.post(
+        reverse("procurement:grouping_launch", args=[grouping.pk]), {"version": "1", "launch_date": "2026-06-01"}
+    )
+
+    assert response.status_code == 302 and response.url == detail(grouping, "#lancement")
+    [(level, message)] = flashed(response)
+    assert level == "error" and "ne peut pas être lancée" in message
+    assert Grouping.objects.get(pk=grouping.pk).status == grouping.status
+
+
+def test_a_refusal_of_rights_by_the_service_is_a_403(client, grouping, carol, monkeypatch):
+    def refuse(**kwargs):
+        raise PermissionDenied("Refusé.")
+
+    monkeypatch.setattr(services, "grouping_set_cost_sharing", refuse)
+    client.force_login(carol)
+
+    response = client.post(
+        reverse("procurement:grouping_cost_sharing", args=[grouping.pk]),
+        {"version": "1", "coordination_costs_ht": "10", "cost_sharing_key": "equal"},
+    )
+
+    assert response.status_code == 403
+
+
+def test_a_member_cannot_post_the_coordinators_actions(client, grouping, alice):
+    client.force_login(alice)
+    url = reverse("procurement:grouping_launch", args=[grouping.pk])
+
+    assert client.post(url, {"version": "1", "launch_date": "2026-06-01"}).status_code == 403
+
+
+def test_a_domain_error_keeps_its_message(client, grouping, carol, monkeypatch):
+    def refuse(**kwargs):
+        raise DomainError("Les frais dépassent le plafond.")
+
+    monkeypatch.setattr(services, "grouping_set_cost_sharing", refuse)
+    client.force_login(carol)
+
+    response = client.post(
+        reverse("procurement:grouping_cost_sharing", args=[grouping.pk]),
+        {"version": "1", "coordination_costs_ht": "10", "cost_sharing_key": "equal"},
+    )
+
+    assert flashed(response) == [("error", "Les frais dépassent le plafond.")]
+
+
+# -------------------------------------------------------------------------------------------- figures
+
+
+def test_totals_for_members_equal_the_restricted_selector(grouping, commune_a, commune_b):
+    full = grouping_totals(grouping=grouping)
+
+    for ids in ({commune_a.pk}, {commune_b.pk}, set(), {commune_a.pk, commune_b.pk}):
+        assert totals_for_members(full, ids) == grouping_totals(grouping=grouping, collectivity_ids=ids)
+    assert totals_for_members(full, None) is full
+    # the full totals are left as they were, for the cost sharing
+    assert full == grouping_totals(grouping=grouping)
+
+
+def test_the_member_page_computes_the_totals_once(client, grouping, alice, monkeypatch):
+    calls = []
+
+    def counted(**kwargs):
+        calls.append(kwargs)
+        return grouping_totals(**kwargs)
+
+    monkeypatch.setattr(tender_selectors, "grouping_totals", counted)
+    client.force_login(alice)
+
+    assert client.get(detail(grouping)).status_code == 200
+    assert calls == [{"grouping": grouping}]
+
+
+def test_the_member_page_runs_the_totals_queries_once(client, grouping, alice):
+    # given: the queries of one computation of the totals (read now: each request resets the query log)
+    with CaptureQueriesContext(connection) as one_computation:
+        grouping_totals(grouping=grouping)
+    totals_sql = [q["sql"] for q in one_computation.captured_queries]
+    client.force_login(alice)
+
+    # when: a member opens the page
+    with CaptureQueriesContext(connection) as page:
+        assert client.get(detail(grouping)).status_code == 200
+
+    # then: each of those queries ran once, not twice (once restricted, once for the cost sharing)
+    ran = [q["sql"] for q in page.captured_queries]
+    assert len(set(totals_sql)) == len(totals_sql) > 0
+    assert [ran.count(sql) for sql in totals_sql] == [1] * len(totals_sql)
+
+
+def test_a_member_sees_only_its_own_shares_and_its_cost_share(client, grouping, alice, carol, commune_a, commune_b):
+    client.force_login(alice)
+
+    response = client.get(detail(grouping))
+
+    assert [m.collectivity_id for m in response.context["totals"].members] == [commune_a.pk]
+    shares = {s.collectivity_id for lot in response.context["totals"].lots for s in lot.members + lot.sites}
+    assert shares == {commune_a.pk}
+    assert [m.collectivity_id for m in response.context["breakdown"].members] == [commune_a.pk]
+    breakdown_section = response.content.decode().split('id="repartition"')[1].split("</section>")[0]
+    assert commune_a.name in breakdown_section
+    assert commune_b.name not in breakdown_section
