@@ -18,11 +18,19 @@ How a line is matched:
    wordings a lot), and the normalisation itself is memoised on the raw text.
 
 How a CPV code is guessed (``predict_cpv``), for need lines nobody can match and for contract objects:
-procedural wording is removed and the beneficiary clause weighs less (``textnorm.objet_terms``); the terms are
-matched against the CPV labels, French synonyms of common CPV codes, and the catalog's own wordings (each counts
-for its item's CPV code); the best catalog item adds its code as evidence; codes of the catalog's own divisions
-get a small bonus (the product buys school digital equipment and services); close siblings roll up to their
-common parent, and weak evidence to the parent code.
+1. ``textnorm.objet_query`` removes procedural wording (contract type, lots, legal references, durations), the
+   verbs of buying and the services sold alongside ("Fourniture, installation et maintenance de copieurs" →
+   copieur), weighs the beneficiary clause and the words after the head noun less, and reads the nature of the
+   purchase from the word opening the object: supply, works, maintenance, installation, rental, training, study
+   or service.
+2. The terms are matched against the CPV labels, French synonyms of common CPV codes (general vocabulary only)
+   and the catalog's own wordings (each counts for its item's CPV code); the best catalog item adds its code as
+   evidence; codes of the catalog's own divisions get a small bonus (the product buys school digital equipment
+   and services); codes whose kind contradicts the nature weigh less ("Maintenance des photocopieurs" is a
+   repair service, division 50, not the supply of photocopiers, 30).
+3. The choice goes from the general to the specific: the division whose codes and whole vocabulary explain the
+   text best, then the best group (3 digits) inside it, then its best code; close siblings roll up to their
+   common parent, and weak evidence to the parent code.
 """
 
 from __future__ import annotations
@@ -42,9 +50,11 @@ from rapidfuzz import fuzz, process
 from catalog.textnorm import (  # noqa: F401  (re-exported: the engine's public text functions)
     CONTEXT_WORDS,
     STOP_WORDS,
+    ObjetQuery,
     Quantity,
     extract_quantity,
     normalise,
+    objet_query,
     objet_terms,
     singular,
     strip_accents,
@@ -70,11 +80,37 @@ NUMBER_WEIGHT_FACTOR = 0.35  # bare numbers matter less than words ("12" in "sal
 MEASURE_CONFLICT_PENALTY = 8.0  # per size of the line contradicted by the item (75 pouces asked, 86 offered)
 # CPV guessing
 CPV_DOC_SHARE = 0.45  # a code must explain the text more than the text must cover a (long, formal) CPV label
-CPV_MAX_CANDIDATES = 120  # CPV wordings scored per text after the pre-ranking
+CPV_MAX_CANDIDATES = 60  # CPV wordings scored per text after the pre-ranking
 CPV_DOMAIN_BONUS = 0.05  # relative bonus for codes in the catalog's own divisions (school IT and its services)
-CPV_ITEM_EVIDENCE = 0.9  # a catalog item matched at score s counts as s × this for its CPV code
+CPV_ITEM_EVIDENCE = 0.75  # a catalog item matched at score s counts as s × this for its CPV code
 CPV_ROLLUP_MARGIN = 2.0  # codes this close to the best one and sharing its group roll up to the common parent
 CPV_WEAK_SCORE = 35.0  # below this, the best code is replaced by its parent (a broader, safer code)
+CPV_VOTE_LEVELS = (2, 3)  # the vote picks the division (2 digits), then the group (3 digits)
+CPV_VOTE_KEEP = 30  # CPV codes kept per text for the vote between divisions and groups
+CPV_VOTE_MARGIN = 10.0  # codes this far below the best one take no part in the vote
+CPV_BRANCH_WEIGHT = 0.6  # weight of how much of the text a whole branch explains, in the vote (0–100 scale)
+CPV_VOTE_DECAY = 0.3  # share of the 2nd best code of a branch in its evidence, squared for the 3rd…
+CPV_NATURE_MISMATCH = 0.8  # factor on a code whose kind contradicts the nature of the purchase
+# Nature of the purchase (textnorm.objet_query) → factor by kind of code (code_kind); a kind absent from the table
+# gets the nature's "*" entry, or CPV_NATURE_MISMATCH.
+CPV_NATURE_FIT: dict[str, dict[str, float]] = {
+    "supply": {"supply": 1.0},
+    "works": {"works": 1.0, "study": 0.9},
+    "maintenance": {"maintenance": 1.0, "service": 0.95, "installation": 0.95, "works": 0.9},
+    "installation": {"installation": 1.0, "works": 1.0, "maintenance": 0.95, "supply": 0.9, "service": 0.9},
+    "rental": {"supply": 1.0, "service": 0.9, "maintenance": 0.9},
+    "training": {"training": 1.0, "service": 0.9, "study": 0.9},
+    "study": {"study": 1.0, "service": 0.95, "training": 0.9},
+    "service": {"service": 1.0, "maintenance": 1.0, "installation": 1.0, "training": 1.0, "study": 1.0},
+}
+# Words the nomenclature uses for the same thing: "Services de réparation et d'entretien de X", "Maintenance et
+# réparation de X" and "Services d'entretien de X" all are what buyers call "maintenance de X".
+EQUIVALENT_WORDS: dict[str, tuple[str, ...]] = {
+    "maintenance": ("entretien", "reparation"),
+    "entretien": ("maintenance",),
+    "reparation": ("maintenance",),
+}
+EQUIVALENT_SIMILARITY = 0.9  # an equivalent word counts as a close spelling
 # Memoisation
 MATCH_CACHE_SIZE = 20_000  # distinct (normalised text, scope) results kept per index
 PREPARE_CACHE_SIZE = 50_000  # distinct raw texts whose normalisation is kept
@@ -251,7 +287,8 @@ class _SubIndex:
     def expand(self, token: str) -> tuple[tuple[str, float], ...]:
         """Vocabulary tokens matching a query token: itself, or close spellings (similarity 0–1)."""
         if token in self.postings:
-            return ((token, 1.0),)
+            near = tuple((v, EQUIVALENT_SIMILARITY) for v in EQUIVALENT_WORDS.get(token, ()) if v in self.postings)
+            return ((token, 1.0), *near)
         if len(token) < 5 or token[0].isdigit():
             return ()
         counts: dict[str, int] = defaultdict(int)
@@ -310,6 +347,7 @@ class Index:
                 if doc.scope is None and cpv in self.cpv_labels:
                     cpv_docs.append(_Doc(cpv, doc.tokens, doc.text, "cpv_item", None, doc.source))
         self.cpv = _SubIndex([d for d in cpv_docs if d.tokens], len(self.cpv_labels))
+        self.cpv_branches = _branch_vocabulary(self.cpv)
         self.domain_divisions = frozenset(
             code[:2] for code in [*(e.cpv for e in self.entries.values()), *self.family_cpv.values()] if code
         )
@@ -372,7 +410,15 @@ def _prepare_query(
     unique = list(dict.fromkeys(query))
     expansions = {q: sub.expand(q) for q in unique}
     strength = {q: (strength or {}).get(q, 1.0) for q in unique}
-    weights = {q: max((sub.weight(v) for v, _ in expansions[q]), default=sub.weight(q)) * strength[q] for q in unique}
+    weights = {
+        q: (
+            sub.weight(q)
+            if q in sub.postings
+            else max((sub.weight(v) for v, _ in expansions[q]), default=sub.weight(q))
+        )
+        * strength[q]
+        for q in unique
+    }
     measures = [(q, unit) for q in query if (unit := _measure_unit(q))]
     return _Query(
         tokens=query,
@@ -400,11 +446,12 @@ def _best_in(query: _Query, known: frozenset[str]) -> dict[str, tuple[str, float
     return out
 
 
-def _score_doc(sub: _SubIndex, doc: _Doc, query: _Query, scope: Hashable | None) -> _Scored:
+def _score_doc(sub: _SubIndex, doc: _Doc, query: _Query, scope: Hashable | None, floor: float = -1.0) -> _Scored | None:
     """Score = how much of this wording the line covers, and how much of the line the item explains.
 
     The second part uses every wording of the item (label and aliases), so "switch 24 ports poe" is explained
     better by the 24-port switch than by the 8-port one, even when the shortest alias of both is "switch poe".
+    None when the score cannot reach ``floor`` whatever rapidfuzz says (the costly part is then skipped).
     """
     in_doc = _best_in(query, doc.token_set)
     if not in_doc:
@@ -426,6 +473,8 @@ def _score_doc(sub: _SubIndex, doc: _Doc, query: _Query, scope: Hashable | None)
 
     doc_share = query.doc_share
     base = 100.0 * (doc_share * coverage_doc + (1.0 - doc_share) * coverage_query)
+    if 0.85 * base + 15.1 < floor and doc.text != query.text:
+        return None
     score = 0.85 * base + 0.15 * fuzz.token_set_ratio(query.text, doc.text)
     if query.measures:
         score -= MEASURE_CONFLICT_PENALTY * _measure_conflicts(sub, query, known)
@@ -442,13 +491,20 @@ def _measure_conflicts(sub: _SubIndex, query: _Query, known: frozenset[str]) -> 
 
 
 def _rank(
-    sub: _SubIndex, query: _Query, scope: Hashable | None, limit: int = MAX_CANDIDATES, keep: int = 4
+    sub: _SubIndex,
+    query: _Query,
+    scope: Hashable | None,
+    limit: int = MAX_CANDIDATES,
+    keep: int = 4,
+    prune: bool = False,
 ) -> list[_Scored]:
     """Best document per key, best first.
 
     Only documents sharing a (possibly corrected) token are considered. Each gets a cheap upper bound of its
     score from the IDF weights it shares with the query; documents are scored in that order, at most ``limit``
-    of them, and scoring stops once no remaining document can enter the ``keep`` best keys.
+    of them, and scoring stops once no remaining document can enter the ``keep`` best keys. With ``prune``,
+    documents that cannot enter them once their coverage is known are not finished either (only the ``keep``
+    best keys are then reliable, not the rest of the list).
     """
     prelim: dict[int, float] = defaultdict(float)
     for q, options in query.expansions.items():
@@ -477,8 +533,12 @@ def _rank(
         doc = docs[doc_id]
         if doc.scope is not None and doc.scope != scope:
             continue
-        result = _score_doc(sub, doc, query, scope)
+        result = _score_doc(sub, doc, query, scope, floor if prune else -1.0)
         scored += 1
+        if result is None:
+            if scored >= limit:
+                break
+            continue
         current = best.get(doc.key)
         if current is None or result.score > current.score:
             best[doc.key] = result
@@ -568,7 +628,7 @@ def match(index: Index, text: str, top_k: int = 3, scope: Hashable | None = None
 
 def _match_query(index: Index, query: list[str], scope: Hashable | None, top_k: int) -> MatchResult:
     prepared = _prepare_query(index.items, query)
-    ranked = _rank(index.items, prepared, scope, keep=max(top_k, 2))
+    ranked = _rank(index.items, prepared, scope, keep=max(top_k, 2), prune=True)
     candidates = tuple(Candidate(s.key, index.entries[s.key].label, s.score) for s in ranked[: max(top_k, 1)])
     best = ranked[0] if ranked else None
     if best is not None and best.score >= REVIEW_THRESHOLD:
@@ -629,17 +689,50 @@ def predict_cpv(index: Index, text: str) -> CpvGuess | None:
     """
     if not isinstance(text, str) or not text.strip() or not index.cpv.docs:
         return None
-    terms = objet_terms(text[:MAX_TEXT_LENGTH])[:MAX_QUERY_TOKENS]
-    return _guess_cpv(index, terms, use_items=True) if terms else None
+    objet = objet_query(text[:MAX_TEXT_LENGTH])
+    terms = list(objet.terms[:MAX_QUERY_TOKENS])
+    return _guess_cpv(index, terms, use_items=True, nature=objet.nature) if terms else None
 
 
-def _guess_cpv(index: Index, terms: list[tuple[str, float]], *, use_items: bool) -> CpvGuess | None:
+def code_kind(code: str) -> str:
+    """What a CPV code buys: "supply" (divisions 03–44 and 48, software packages), "works" (45), "maintenance"
+    (50, repair and maintenance services), "installation" (51), "training" (80), "study" (71 engineering, 73
+    research, 79 business services) or "service" (every other service division)."""
+    division = code[:2]
+    if division == "45":
+        return "works"
+    if division < "45" or division == "48":
+        return "supply"
+    return _SERVICE_KINDS.get(division, "service")
+
+
+_SERVICE_KINDS = {
+    "50": "maintenance",
+    "51": "installation",
+    "80": "training",
+    "71": "study",
+    "73": "study",
+    "79": "study",
+}
+
+
+def nature_factor(nature: str, code: str) -> float:
+    """How well a code fits the nature of the purchase: 1 when it fits, less when it contradicts it."""
+    if not nature:
+        return 1.0
+    fit = CPV_NATURE_FIT.get(nature, {})
+    return fit.get(code_kind(code), fit.get("*", CPV_NATURE_MISMATCH))
+
+
+def _guess_cpv(index: Index, terms: list[tuple[str, float]], *, use_items: bool, nature: str = "") -> CpvGuess | None:
+    """Score every CPV wording sharing a term, weigh by the nature of the purchase, then decide from the general
+    to the specific: the division with the most evidence, then its best group, then its best code."""
     sub = index.cpv
     if not sub.docs or not terms:
         return None
     query = _prepare_query(sub, [t for t, _ in terms], dict(terms), doc_share=CPV_DOC_SHARE)
     scores: dict[str, tuple[float, str]] = {}
-    for scored in _rank(sub, query, None, limit=CPV_MAX_CANDIDATES, keep=6):
+    for scored in _rank(sub, query, None, limit=CPV_MAX_CANDIDATES, keep=CPV_VOTE_KEEP):
         via = {"cpv": "label", "cpv_synonym": "synonym"}.get(scored.doc.kind, "catalog")
         scores[str(scored.key)] = (scored.score, via)
     if use_items and index.items.docs:
@@ -653,9 +746,13 @@ def _guess_cpv(index: Index, terms: list[tuple[str, float]], *, use_items: bool)
     if not scores:
         return None
     ranked = sorted(
-        ((_with_domain_bonus(index, code, s), code, via) for code, (s, via) in scores.items()),
+        (
+            (_with_domain_bonus(index, code, s) * nature_factor(nature, code), code, via)
+            for code, (s, via) in scores.items()
+        ),
         key=lambda r: (-r[0], r[1]),
     )
+    ranked = _narrow(index, query, ranked)
     best_score, code, via = ranked[0]
     code, via = _roll_up(index, ranked, code, via)
     if best_score < CPV_WEAK_SCORE:
@@ -663,6 +760,84 @@ def _guess_cpv(index: Index, terms: list[tuple[str, float]], *, use_items: bool)
         if parent is not None and len(parent.rstrip("0")) >= 3:
             code, via = parent, "parent"
     return CpvGuess(code=code, label=index.cpv_labels.get(code, ""), score=round(min(best_score, 100.0), 1), via=via)
+
+
+def _support(scores: Iterable[float], top: float) -> float:
+    """Evidence for a branch of the tree: its best score, plus a decaying share of its other good scores."""
+    total, share = 0.0, 1.0
+    for score in sorted(scores, reverse=True):
+        if score < top - CPV_VOTE_MARGIN:
+            break
+        total += share * score
+        share *= CPV_VOTE_DECAY
+    return total
+
+
+def _narrow(index: Index, query: _Query, ranked: list[tuple[float, str, str]]) -> list[tuple[float, str, str]]:
+    """Keep the codes of the best division, then of its best group (3 digits), best first.
+
+    A branch of the tree (division or group) is scored by aggregating the scores of its codes that came up, so
+    that the evidence of several related labels ("Matériel informatique", "Ordinateurs portables"…) outweighs one
+    lone label of another division matching a single word, plus how much of the text the wordings of the whole
+    branch explain, each word counting more when few branches use it ("logiciel" says 48 or 72, "service" says
+    little).
+    """
+    for digits in CPV_VOTE_LEVELS:
+        top = ranked[0][0]
+        branches: dict[str, list[float]] = defaultdict(list)
+        for score, code, _ in ranked:
+            branches[code[:digits]].append(score)
+        coverage = _branch_coverage(index, query, digits, branches) if CPV_BRANCH_WEIGHT else {}
+        best = max(
+            branches,
+            key=lambda b: (
+                _support(branches[b], top) + CPV_BRANCH_WEIGHT * coverage.get(b, 0.0),
+                b == ranked[0][1][:digits],
+            ),
+        )
+        ranked = [r for r in ranked if r[1][:digits] == best]
+    return ranked
+
+
+def _branch_vocabulary(sub: _SubIndex) -> dict[int, tuple[dict[str, frozenset[str]], dict[str, float]]]:
+    """For divisions (2) and groups (3): token → the branches whose wordings use it, and its specificity (1 when
+    one branch uses it, towards 0 when all do)."""
+    out = {}
+    for digits in (2, 3):
+        branches: dict[str, set[str]] = defaultdict(set)
+        for doc in sub.docs:
+            prefix = str(doc.key)[:digits]
+            for token in doc.token_set:
+                branches[token].add(prefix)
+        count = len({str(doc.key)[:digits] for doc in sub.docs}) or 1
+        norm = math.log(1 + count)
+        out[digits] = (
+            {t: frozenset(b) for t, b in branches.items()},
+            {t: math.log(1 + count / len(b)) / norm for t, b in branches.items()},
+        )
+    return out
+
+
+def _branch_coverage(index: Index, query: _Query, digits: int, branches: Iterable[str]) -> dict[str, float]:
+    """Share (0–100) of the text's weight that the wordings of each branch explain, words weighted by their
+    specificity (a word used by every branch explains nothing)."""
+    users, specificity = index.cpv_branches[digits]
+    wanted = set(branches)
+    total = 0.0
+    found: dict[str, float] = defaultdict(float)
+    for q in query.unique:
+        weight = query.weights[q]
+        best: dict[str, float] = {}
+        spec = 0.0
+        for vocab, sim in query.expansions[q]:
+            spec = max(spec, specificity[vocab])
+            for branch in users[vocab]:
+                if branch in wanted:
+                    best[branch] = max(best.get(branch, 0.0), sim * specificity[vocab])
+        total += weight * (spec or 1.0)  # a word unknown to the nomenclature counts as fully specific
+        for branch, explained in best.items():
+            found[branch] += weight * explained
+    return {b: 100.0 * v / total for b, v in found.items()} if total else {}
 
 
 def _with_domain_bonus(index: Index, code: str, score: float) -> float:

@@ -81,30 +81,32 @@ _UNIT_ALIASES = {
 _UNIT_PATTERN = "|".join(sorted((re.escape(u) for u in _UNIT_ALIASES), key=len, reverse=True))
 _NUMBER_UNIT_RE = re.compile(rf"(?<![\w.])(\d+(?:[.,]\d+)?)\s*({_UNIT_PATTERN})(?![a-z0-9])")
 _HTML_TAG_RE = re.compile(r"<[^>]{0,200}>")
+_SEPARATORS_RE = re.compile(r"[’‘`´'_/\\-]+")
 _NON_WORD_RE = re.compile(r"[^a-z0-9\"]+")
 # Compound words written in several ways, glued before tokenising.
+# Each with a literal the text must contain for the pattern to apply (a cheap test before the regular expression).
 _PHRASES = [
-    (re.compile(r"\bwi\s*fi\b"), "wifi"),
-    (re.compile(r"\bvideo\s+projecteur"), "videoprojecteur"),
-    (re.compile(r"\bretro\s+projecteur"), "retroprojecteur"),
-    (re.compile(r"\bmicro\s*:?\s*bit\b"), "microbit"),
-    (re.compile(r"\bchrome\s+book"), "chromebook"),
-    (re.compile(r"\bmac\s+book"), "macbook"),
-    (re.compile(r"\bi\s+pad"), "ipad"),
-    (re.compile(r"\bbee\s+bot"), "beebot"),
-    (re.compile(r"\bblue\s+bot"), "bluebot"),
-    (re.compile(r"\bm\s+bot\b"), "mbot"),
-    (re.compile(r"\bpare\s+feu"), "parefeu"),
-    (re.compile(r"\bhaut\s+parleur"), "hautparleur"),
-    (re.compile(r"\bweb\s+cam"), "webcam"),
-    (re.compile(r"\bweb\s+radio"), "webradio"),
-    (re.compile(r"\be\s+mail"), "email"),
-    (re.compile(r"\b2\s+en\s+1\b"), "2en1"),
-    (re.compile(r"\b3\s+d\b"), "3d"),
-    (re.compile(r"\bcat\s+(\d)"), r"cat\1"),
-    (re.compile(r"\bsans\s+fil\b"), "sansfil"),
-    (re.compile(r"\bvideo\s+(protection|surveillance)\b"), r"video\1"),
-    (re.compile(r"\bphoto\s+copieur"), "photocopieur"),
+    (re.compile(r"\bwi\s*fi\b"), "wifi", "wi"),
+    (re.compile(r"\bvideo\s+projecteur"), "videoprojecteur", "projecteur"),
+    (re.compile(r"\bretro\s+projecteur"), "retroprojecteur", "projecteur"),
+    (re.compile(r"\bmicro\s*:?\s*bit\b"), "microbit", "bit"),
+    (re.compile(r"\bchrome\s+book"), "chromebook", "book"),
+    (re.compile(r"\bmac\s+book"), "macbook", "book"),
+    (re.compile(r"\bi\s+pad"), "ipad", "pad"),
+    (re.compile(r"\bbee\s+bot"), "beebot", "bot"),
+    (re.compile(r"\bblue\s+bot"), "bluebot", "bot"),
+    (re.compile(r"\bm\s+bot\b"), "mbot", "bot"),
+    (re.compile(r"\bpare\s+feu"), "parefeu", "feu"),
+    (re.compile(r"\bhaut\s+parleur"), "hautparleur", "parleur"),
+    (re.compile(r"\bweb\s+cam"), "webcam", "web"),
+    (re.compile(r"\bweb\s+radio"), "webradio", "web"),
+    (re.compile(r"\be\s+mail"), "email", "mail"),
+    (re.compile(r"\b2\s+en\s+1\b"), "2en1", "en"),
+    (re.compile(r"\b3\s+d\b"), "3d", "3"),
+    (re.compile(r"\bcat\s+(\d)"), r"cat\1", "cat"),
+    (re.compile(r"\bsans\s+fil\b"), "sansfil", "fil"),
+    (re.compile(r"\bvideo\s+(protection|surveillance)\b"), r"video\1", "video"),
+    (re.compile(r"\bphoto\s+copieur"), "photocopieur", "copieur"),
 ]
 _WORD_NUMBERS = {
     "un": 1,
@@ -175,11 +177,27 @@ _NEGATIONS = frozenset({"non", "hors", "pas"})
 _INVARIABLE = _wordset("mois os nas ios bus plus ans pas sans gps tous dos prix choix voix croix vis")
 
 
+class _AccentTable(dict):
+    """Code point → its compatibility decomposition without combining marks, computed once per character
+    (decomposing character by character gives the same text as decomposing the whole text, once the combining
+    marks are dropped)."""
+
+    def __missing__(self, code: int) -> str:
+        decomposed = unicodedata.normalize("NFKD", chr(code))
+        stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
+        if len(self) < 100_000:  # bounded: hostile texts may use many distinct characters
+            self[code] = stripped
+        return stripped
+
+
+_ACCENT_TABLE = _AccentTable({ord("œ"): "oe", ord("Œ"): "oe", ord("æ"): "ae", ord("Æ"): "ae"})
+
+
 def strip_accents(text: str) -> str:
     """Lowercase ASCII-ish text: accents removed, ligatures expanded."""
-    text = text.replace("œ", "oe").replace("Œ", "oe").replace("æ", "ae").replace("Æ", "ae")
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+    if text.isascii():
+        return text.lower()
+    return text.translate(_ACCENT_TABLE).lower()
 
 
 def singular(token: str) -> str:
@@ -201,9 +219,10 @@ def _clean(text: str) -> str:
     text = html.unescape(text)
     text = strip_accents(text)
     text = text.replace("”", '"').replace("“", '"').replace("″", '"').replace("''", '"')
-    text = re.sub(r"[’‘`´'_/\\-]+", " ", text)
-    for pattern, replacement in _PHRASES:
-        text = pattern.sub(replacement, text)
+    text = _SEPARATORS_RE.sub(" ", text)
+    for pattern, replacement, literal in _PHRASES:
+        if literal in text:
+            text = pattern.sub(replacement, text)
     return text
 
 
@@ -300,13 +319,23 @@ def _number(word: str) -> int | None:
     return _WORD_NUMBERS.get(word)
 
 
+class _FoldTable(dict):
+    """Code point → its lowercase, accent-free single character (or a space), computed once per character."""
+
+    def __missing__(self, code: int) -> str:
+        base = [c for c in unicodedata.normalize("NFKD", chr(code)) if not unicodedata.combining(c)]
+        folded = base[0].lower() if len(base) >= 1 and len(base[0].lower()) == 1 else " "
+        if len(self) < 100_000:  # bounded: hostile texts may use many distinct characters
+            self[code] = folded
+        return folded
+
+
+_FOLD_TABLE = _FoldTable()
+
+
 def _fold(text: str) -> str:
     """Lowercase and accent-free, keeping exactly one character per input character (indices stay valid)."""
-    out = []
-    for char in text:
-        base = [c for c in unicodedata.normalize("NFKD", char) if not unicodedata.combining(c)]
-        out.append(base[0].lower() if len(base) >= 1 and len(base[0].lower()) == 1 else " ")
-    return "".join(out)
+    return text.translate(_FOLD_TABLE)
 
 
 _QTY_PATTERNS = [
@@ -375,68 +404,199 @@ def extract_quantity(text: str) -> tuple[int | None, str | None, str]:
 # --- Contract objects ("Accord-cadre à bons de commande pour la fourniture de…") -------------------------------
 
 # Procedural wording that says how something is bought, never what: removed before matching a contract object.
+# Legal references, durations, lot and tranche numbers and relaunch notes are as frequent as they are useless.
 _PROCEDURE_RES = [
     re.compile(p)
     for p in (
         r"\bn(?:umero|o)?\s*(?:de\s+(?:la\s+)?)?consultation\s*:?\s*[\w.]*",
         r"\b(?:le\s+present|l\s*objet\s+d[eu]\s*l?)\s*(?:accord\s*a?\s*cadre|marche|contrat)"
         r"(?:\s+(?:a\s+pour\s+objet|est|porte\s+sur|concerne))?",
-        r"\baccord\s*a?\s*cadre\b",
-        r"\b(?:a\s+)?bons?\s+de\s+commandes?\b|\bac\s+a\s+bdc\b|\bbdc\b",
+        r"\baccords?\s*a?\s*cadres?\b|\bcontrats?\b(?=\s+(?:de|d)\b)",
+        r"\b(?:a\s+)?bons?\s+(?:de\s+)?(?:commandes?|cdes?)\b|\bac\s+a\s+b[dc]c?\b|\bbdc\b",
         r"\b(?:mono|multi)\s*attributaires?\b(?:\s*\(\s*\d+\s*titulaires?\s*\))?",
         r"\bmarches?\s+(?:publics?|subsequents?|negocies?|ordinaires?|mapa)\b",
         r"\bmarches?\b(?=\s+(?:de|d|pour|relatif|portant|ayant)\b)",
         r"\bprocedure\s+adaptee\b.*$",
+        r"\bappels?\s+d\s+offres?(?:\s+(?:ouvert|restreint)s?)?\b|\b(?:mapa|aoo|aor)\b",
+        r"\b(?:(?:passe|conclu)\s+)?(?:en\s+(?:vertu|application)\s+)?(?:d[eu]s?\s+(?:l\s+)?)?articles?\s+[lrd]?\s*\d.*$",
+        r"\b(?:decret|ordonnance)\s+(?:n\s*)?\d.*$",
         r"\b(?:ayant\s+pour|a\s+pour)\s+objet\b|\bportant\s+sur\b|\brelatif\s+(?:a|aux|au)\b",
         r"\blots?\s*(?:n|no|numero)?\s*\d+\b|\b\d+\s+lots\b|\blot\s*[a-z]?\d*\b",
-        r"\b(?:relance|declare\s+sans\s+suite|sans\s+suite)\b",
+        r"\b(?:\d+\s*(?:e|er|eme|ere)?|premiere|deuxieme|seconde|troisieme|quatrieme|derniere)\s+(?:tranche|phase)\b",
+        r"\btranches?\s+(?:fermes?|optionnelles?|conditionnelles?)\b",
+        r"\b(?:relance|declare\s+sans\s+suite|sans\s+suite)\b|\b(?:suite\s+a\s+)?(?:infructuosite|infructueu(?:x|se)s?)\b",
         r"\ben\s+groupement\s+de\s+commandes?\b",
+        r"\bpour\s+(?:une\s+)?(?:duree|periode)\s+d\s*[eu]?\s*\w+\s+(?:ans?|annees?|mois)\b",
+        r"\b(?:pour\s+)?(?:les\s+|l\s+)?(?:annees?|exercices?|saisons?|periode)\s+\d{4}(?:\s*(?:a|et|-)\s*\d{4})?",
+        r"\b(?:reconductibles?|reconductions?|renouvelables?)\b(?:\s+\w+\s+fois)?",
         r"^\s*[\w.]*\d[\w.]*\s*[-:]",  # a leading reference: "2018-30 -", "182157 -"
     )
 ]
+# What kind of purchase the object is, from the word that opens it ("Travaux de…", "Maintenance des…",
+# "Fourniture de…"): the CPV nomenclature separates supplies (divisions 03 to 44, and 48 for software packages),
+# works (45) and services (50 to 98), and buyers code a contract by what it mainly is. The first cue found in the
+# first words of the object decides; later words ("… et maintenance associée") do not.
+_NATURE_CUES = (
+    (
+        "works",
+        r"travaux|trvx|trx|tvx|construction|reconstruction|rehabilitation|renovation|refection|demolition|"
+        r"restructuration|reamenagement|amenagements?|viabilisation|requalification|confortement|terrassements?|"
+        r"gros\s+oeuvre|remise\s+en\s+etat|mise\s+en\s+conformite|grosses?\s+reparations?|gros\s+entretien|"
+        # the building trades that name the lots of a works contract ("Lot 9 : peinture - revêtements muraux")
+        r"maconnerie|charpentes?|couverture|etancheite|menuiseries?|platrerie|doublages?|cloisons?|"
+        r"faux\s+plafonds?|carrelages?|faiences?|revetements?\s+de\s+sols?|sols\s+souples|peintures?|serrurerie|"
+        r"metallerie|plomberie|vrd|desamiantage|isolation|ravalement|bardages?|electricite|cvc",
+    ),
+    (
+        "maintenance",
+        r"maintenances?|maint|maintce|mantenance|entretiens?|reparations?|depannages?|maintien\s+en\s+condition|"
+        r"verifications?|controles?\s+periodiques?",
+    ),
+    ("installation", r"installations?|install|mise\s+en\s+place|mise\s+en\s+service|deploiement"),
+    ("rental", r"locations?"),
+    ("training", r"formations?|stages?|sensibilisation"),
+    (
+        "study",
+        r"etudes?|missions?|assistance\s+a\s+maitrise|amo|maitrise\s+d\s+oeuvre|moe|diagnostics?|audits?|"
+        r"conseils?|expertises?|accompagnement|assistance\s+technique",
+    ),
+    (
+        "service",
+        r"prestations?|services?|gestion|exploitation|organisation|nettoyage|collecte|transports?|gardiennage|"
+        r"abonnements?|abonnt|hebergement|delegation|concession|traitement|impression|"
+        # work on software and information systems is a service, whatever the software
+        r"migration|evolutions?|evolut|developpement|refonte|tma|integration|parametrage|mise\s+en\s+oeuvre|"
+        r"dematerialisation|numerisation|assistance|support|infogerance|supervision",
+    ),
+    (
+        "supply",
+        r"fournitures?|fourn|acquisitions?|acq|aquisition|achats?|livraisons?|approvisionnements?|commandes?",
+    ),
+)
+_NATURE_RE = re.compile("|".join(rf"(?P<{nature}>\b(?:{cue})\b)" for nature, cue in _NATURE_CUES))
+NATURE_WINDOW = 3  # the cue must be among the first words of the object (a service cue: the first one)
+NATURES = tuple(nature for nature, _ in _NATURE_CUES)
 # A supply verb followed by "de": "Fourniture et livraison de", "Acquisition d'", "Achat des". "Fournitures
-# scolaires" keeps its word: only a verb followed by "de" is procedure.
+# scolaires" keeps its word: only a verb followed by "de" is procedure. Services sold with the supply ("Fourniture,
+# installation et paramétrage d'un écran") are part of the chain: the object is what is supplied.
 _SUPPLY_VERB = (
     r"(?:fournitures?(?!\s+de\s+bureau)|acquisitions?|achats?|livraisons?|poses?|mise\s+a\s+disposition|"
     r"prestations?(?:\s+de\s+services?)?|realisation|renouvellement|remplacement|commande)"
 )
+_ANCILLARY = (
+    r"(?:installations?|poses?|mise\s+en\s+(?:service|place|oeuvre)|parametrages?|configurations?|maintenances?|"
+    r"montages?|deploiements?|livraisons?|entretiens?|reprises?|raccordements?|enlevements?|garanties?)"
+)
 _SUPPLY_VERBS_RE = re.compile(
-    rf"(?:^|(?<=\s))(?:(?:la|l|les)\s+)?{_SUPPLY_VERB}(?:\s*(?:,|et|&)\s*(?:(?:la|l|les)\s+)?{_SUPPLY_VERB})*"
+    rf"(?:^|(?<=\s))(?:(?:la|l|les)\s+)?{_SUPPLY_VERB}"
+    rf"(?:\s*(?:,|et|&)\s*(?:(?:la|l|les)\s+)?(?:{_SUPPLY_VERB}|{_ANCILLARY}))*"
     r"\s*(?:de\s+la|de\s+l|des|du|de|d)\b"
 )
-# Where the beneficiary or the context starts: "pour les besoins de la ville", "au profit du CCAS".
+# "… et maintenance associée", "prestations associées": services that come with the main purchase.
+_ASSOCIATED_RE = re.compile(
+    r"(?:,|\bet\b|&)?\s*(?:(?:la|l|les|des|de)\s+)?(?:maintenances?|installations?|mise\s+en\s+service|garanties?|"
+    r"formations?|prestations?|services?|fournitures?)\s+(?:diverses?\s+)?(?:associee?s?|correspondante?s?|"
+    r"y\s+afferente?s?|afferente?s?|liee?s?|annexes?|connexes?)\b"
+)
+# Where the beneficiary or the context starts: "pour les besoins de la ville", "au profit du CCAS" (not "cartes pour
+# l'achat de carburant": a purpose introduced by a buying verb says what is bought).
 _TAIL_RE = re.compile(
-    r"\b(?:pour|au\s+profit|a\s+destination|destine(?:e|es|s)?\s+a|dans\s+le\s+cadre|sur\s+le\s+territoire|"
-    r"aupres)\b|\b(?:de|d)\s+(?:la|l)?\s*(?:ville|commune|communaute|metropole|region|agglomeration)\b|"
+    r"\b(?:pour(?!\s+(?:l\s+|la\s+)?(?:achat|acquisition|fourniture)s?\b)|au\s+profit|a\s+destination|destine(?:e|es|s)?\s+a|dans\s+le\s+cadre|sur\s+le\s+territoire|"
+    r"aupres|en\s+faveur)\b|\b(?:de|d)\s+(?:la|l)?\s*(?:ville|commune|communaute|metropole|region|agglomeration)\b|"
     r"\b(?:du|des)\s+(?:departement|conseil|sdis|syndicat|ccas|services?\s+municipaux)\b"
 )
+# A head made of these words only ("Prestations de services pour…") says nothing: what follows is the object.
+_GENERIC_HEAD = _wordset("service prestation fourniture produit materiel equipement article diver divers besoin")
 TAIL_WEIGHT = 0.35  # words after "pour…", "au profit de…": who and where, rarely what
+HEAD_WORDS = 3  # the first words of the object keep their full weight…
+HEAD_DECAY = 0.1  # … the next ones lose this much each…
+HEAD_FLOOR = 0.5  # … down to this share
 
 
-def objet_terms(text: str) -> list[tuple[str, float]]:
-    """Tokens of a contract object with a weight: procedure removed, the beneficiary clause weighs less.
+_GENERIC_SERVICE_RE = re.compile(r"prestations?|services?")
 
-    "Accord-cadre à bons de commande pour l'acquisition de fournitures scolaires pour les écoles de la Commune
-    de Rumilly" → fourniture 1, scolaire 1, ecole 0.35, rumilly 0.35. Falls back to plain ``tokens`` when the
-    stripping leaves nothing.
+
+_LEADING_RE = re.compile(r"^[\s,;:.-]*(?:(?:pour|de|d|du|des)\s+)?(?:(?:la|l|les|le|un|une)\s+)?")
+_DE_RE = re.compile(r"\s+(?:de\s+services?\s+)?(?:de\s+la|de\s+l|des|du|de|d)\s+")
+
+
+_PART_RE = re.compile(r"\s[:;(]|\s-\s|[:;(]\s")
+# Words saying that something is done, not what: "réalisation d'une prestation de…", "mise en place d'un…".
+_FILLER_RE = re.compile(
+    r"\bmise\s+en\s+(?:place|oeuvre|service)\b|\b(?:prestations?|realisations?|missions?|operations?|objet)\b"
+)
+
+
+@dataclass(frozen=True)
+class ObjetQuery:
+    """What ``objet_query`` reads in a contract object: weighted terms and the kind of purchase."""
+
+    terms: tuple[tuple[str, float], ...]
+    nature: str  # one of NATURES, or "" when the object does not say
+
+
+def _nature(text: str) -> str:
+    """The nature given by the first cue opening the object or one of its parts ("Logiciels : maintenance…")."""
+    for part in _PART_RE.split(text):
+        start = 0
+        for m in _NATURE_RE.finditer(part):
+            before = len(part[start : m.start()].split())
+            if before >= NATURE_WINDOW:
+                break
+            if before and m.lastgroup == "service":
+                continue  # "gestion", "support"… are often complements ("logiciel de gestion"): only as first word
+            # "Prestations de maintenance", "services de nettoyage": the next cue says which service
+            after = _DE_RE.match(part, m.end())
+            if _GENERIC_SERVICE_RE.fullmatch(m.group()) and after and _NATURE_RE.match(part, after.end()):
+                start = after.end()
+                continue
+            return m.lastgroup or ""
+    return ""
+
+
+def objet_query(text: str) -> ObjetQuery:
+    """Terms of a contract object with a weight, and its nature (supply, works, maintenance…).
+
+    Procedure is removed (contract type, "accord-cadre à bons de commande", lot and tranche numbers, legal
+    references, durations, relaunch notes), the verbs saying how something is bought are dropped with the
+    services sold alongside ("Fourniture, installation et maintenance de copieurs" → copieur), and the
+    beneficiary clause weighs less. "Accord-cadre à bons de commande pour l'acquisition de fournitures scolaires
+    pour les écoles de la Commune de Rumilly" → fourniture 1, scolaire 1, ecole 0.35, commune 0.35, rumilly 0.35,
+    nature "supply". Words after the first few weigh progressively less (the head noun says what is bought).
+    Falls back to plain ``tokens`` when the stripping leaves nothing.
     """
     if not text:
-        return []
+        return ObjetQuery((), "")
     cleaned = _clean(text)
     for pattern in _PROCEDURE_RES:
         cleaned = pattern.sub(" ", cleaned)
-    cleaned = _SUPPLY_VERBS_RE.sub(" ", cleaned, count=1)
     # "… pour l'acquisition de X": what is left starts with the object, not with "pour".
+    cleaned = _LEADING_RE.sub(" ", cleaned)
+    nature = _nature(cleaned)
+    cleaned = _ASSOCIATED_RE.sub(" ", cleaned)
+    cleaned = _SUPPLY_VERBS_RE.sub(" ", cleaned, count=1)
+    cleaned = _FILLER_RE.sub(" ", cleaned)
     cleaned = re.sub(r"^[\s,;:.-]*(?:pour|de)\s+(?:la|l|les)?\s*", " ", cleaned)
     head, tail = cleaned, ""
     m = _TAIL_RE.search(cleaned)
-    if m and tokens(cleaned[: m.start()]):
+    if m and any(t not in _GENERIC_HEAD for t in tokens(cleaned[: m.start()])):
         head, tail = cleaned[: m.start()], cleaned[m.start() :]
     weights: dict[str, float] = {}
     for part, weight in ((head, 1.0), (tail, TAIL_WEIGHT)):
+        position = 0
         for token in tokens(part):
-            if not any(c.isdigit() for c in token) and weights.get(token, 0.0) < weight:
-                weights[token] = weight
+            if any(c.isdigit() for c in token):
+                continue
+            # the head noun and its first qualifiers say what is bought; later words add detail
+            w = weight * max(HEAD_FLOOR, 1.0 - HEAD_DECAY * max(0, position - HEAD_WORDS + 1))
+            position += 1
+            if weights.get(token, 0.0) < w:
+                weights[token] = w
     if not weights:
         weights = {t: 1.0 for t in tokens(text) if not t.isdigit()}
-    return list(weights.items())
+    return ObjetQuery(tuple(weights.items()), nature)
+
+
+def objet_terms(text: str) -> list[tuple[str, float]]:
+    """Tokens of a contract object with a weight (see ``objet_query``)."""
+    return list(objet_query(text).terms)

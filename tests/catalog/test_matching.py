@@ -396,3 +396,181 @@ def test_synonym_file_names_only_valid_codes():
     for code, text in matching.read_cpv_synonyms():
         assert len(code) == 8 and code.isdigit(), code
         assert matching.normalise(text), (code, text)
+
+
+# --- contract objects: nature, procedure, head words ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "nature"),
+    [
+        ("Maintenance des photocopieurs de la mairie", "maintenance"),
+        ("Entretien et dépannage des ascenseurs", "maintenance"),
+        ("Prestation de maintenance des bornes de recharge", "maintenance"),
+        ("Travaux de réfection de la toiture du gymnase", "works"),
+        ("Aménagement de la place de l'église", "works"),
+        ("Lot 9 : Peinture - revêtements muraux", "works"),
+        ("Grosses réparations des bâtiments communaux", "works"),
+        ("Fourniture, installation et maintenance de vidéoprojecteurs", "supply"),
+        ("Accord-cadre à bons de commande pour l'acquisition de mobilier", "supply"),
+        ("Installation de bornes de recharge", "installation"),
+        ("Location de véhicules utilitaires", "rental"),
+        ("Formation des agents à la sécurité incendie", "training"),
+        ("Mission d'assistance à maîtrise d'ouvrage pour le schéma directeur", "study"),
+        ("Prestations de services de nettoyage des locaux", "service"),
+        ("Migration du logiciel de gestion financière", "service"),
+        ("Logiciels de gestion : fourniture et maintenance", "supply"),
+        ("Contrat d'exploitation des installations de chauffage", "service"),
+        ("Tablettes tactiles pour les écoles", ""),
+        ("Ordinateurs portables, souris et claviers pour la maintenance", ""),  # the cue must open the object
+    ],
+)
+def test_objet_query_reads_the_nature_of_the_purchase(text, nature):
+    assert matching.objet_query(text).nature == nature
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "Accord-cadre mono-attributaire à bons de commande - Lot n°3 : fourniture de papier pour une durée de "
+            "4 ans reconductible",
+            ["papier"],
+        ),
+        ("Relance suite à infructuosité - 2ème tranche : travaux de voirie", ["traval", "voirie"]),
+        ("Fourniture de mobilier scolaire pour les années 2019 à 2021", ["mobilier", "scolaire"]),
+        ("Acquisition de licences, en application de l'article R2122-8 du code de la commande publique", ["licence"]),
+        ("Fourniture, installation et maintenance de vidéoprojecteurs et prestations associées", ["videoprojecteur"]),
+        ("Fourniture et pose de stores, et maintenance associée", ["store"]),
+    ],
+)
+def test_objet_query_strips_procedure_and_services_sold_alongside(text, expected):
+    assert [term for term, _ in matching.objet_query(text).terms] == expected
+
+
+def test_objet_query_weighs_the_head_words_more_than_trailing_ones():
+    text = "Fourniture de matériel informatique, audiovisuel, logiciels, mobilier et jeux"
+    weights = dict(matching.objet_terms(text))
+    assert weights["materiel"] == weights["informatique"] == 1.0
+    assert weights["materiel"] > weights["mobilier"] > weights["jeu"] >= 0.5
+
+
+def test_objet_query_keeps_the_object_after_a_generic_head():
+    weights = dict(matching.objet_terms("Prestations de services pour la sauvegarde des données informatiques"))
+    assert weights["sauvegarde"] == 1.0  # "prestations de services" says nothing: the object follows "pour"
+
+
+@pytest.mark.parametrize(
+    ("code", "kind"),
+    [
+        ("30121100", "supply"),
+        ("48000000", "supply"),
+        ("03452000", "supply"),
+        ("45442100", "works"),
+        ("50313000", "maintenance"),
+        ("51611100", "installation"),
+        ("80500000", "training"),
+        ("71240000", "study"),
+        ("72267000", "service"),
+        ("90910000", "service"),
+    ],
+)
+def test_code_kind_follows_the_nomenclature_divisions(code, kind):
+    assert matching.code_kind(code) == kind
+
+
+def test_nature_factor_lowers_only_codes_that_contradict_the_nature():
+    assert matching.nature_factor("", "45000000") == 1.0
+    assert matching.nature_factor("supply", "30121100") == 1.0
+    assert matching.nature_factor("supply", "50313000") < 1.0
+    assert matching.nature_factor("maintenance", "50313000") == 1.0
+    assert matching.nature_factor("maintenance", "30121100") < matching.nature_factor("maintenance", "72267000")
+    assert matching.nature_factor("works", "44111400") < 1.0
+
+
+@pytest.fixture(scope="module")
+def nature_index() -> matching.Index:
+    """Official labels around copiers, paint and public spaces: supplies, works and services for the same things."""
+    labels = {
+        "30000000": "Machines, matériel et fourniture informatique et de bureau, excepté les meubles et logiciels",
+        "30120000": "Photocopieurs et matériel d'impression offset",
+        "30121000": "Matériel de photocopie et d'impression offset",
+        "30121100": "Photocopieurs",
+        "39200000": "Aménagements",
+        "44111400": "Peintures et revêtements muraux",
+        "45000000": "Travaux de construction",
+        "45233140": "Travaux routiers",
+        "45112700": "Travaux d'aménagement paysager",
+        "45442100": "Travaux de peinture",
+        "50000000": "Services de réparation et d'entretien",
+        "50310000": "Maintenance et réparation de machines de bureau",
+        "50313000": "Maintenance et réparation de matériel de reprographie",
+        "50313100": "Services de réparation de photocopieurs",
+        "50313200": "Services d'entretien de photocopieurs",
+    }
+    return matching.Index([], labels.items())
+
+
+@pytest.mark.parametrize(
+    ("text", "division"),
+    [
+        ("Maintenance des photocopieurs", "50"),
+        ("Contrat d'entretien des photocopieurs des écoles", "50"),
+        ("Fourniture de photocopieurs pour les écoles", "30"),
+        ("Travaux d'aménagement de la place de la mairie", "45"),
+        ("Lot 4 : peinture", "45"),
+        ("Fourniture de peintures", "44"),
+    ],
+)
+def test_predict_cpv_follows_the_nature_of_the_purchase(nature_index, text, division):
+    guess = matching.predict_cpv(nature_index, text)
+    assert guess is not None and guess.code[:2] == division, guess
+
+
+def test_vote_prefers_a_division_with_several_good_codes_to_one_lone_label(cpv_index, monkeypatch):
+    monkeypatch.setattr(matching, "CPV_BRANCH_WEIGHT", 0.0)  # the vote on scores alone
+    query = matching._prepare_query(cpv_index.cpv, ["ordinateur"])
+    ranked = [
+        (80.0, "39162110", "label"),
+        (76.0, "30213100", "label"),
+        (75.0, "30213300", "label"),
+        (72.0, "30213000", "label"),
+    ]
+    narrowed = matching._narrow(cpv_index, query, ranked)
+    assert narrowed[0][1] == "30213100"
+    assert {code[:3] for _, code, _ in narrowed} == {"302"}
+    lone = [(95.0, "39162110", "label"), (60.0, "30213100", "label"), (58.0, "30213300", "label")]
+    assert matching._narrow(cpv_index, query, lone)[0][1] == "39162110"  # far ahead: the lone label stays
+
+
+def test_branch_coverage_credits_the_branches_whose_vocabulary_explains_the_text(nature_index):
+    query = matching._prepare_query(nature_index.cpv, ["maintenance", "photocopieur"])
+    coverage = matching._branch_coverage(nature_index, query, 2, ["30", "45", "50"])
+    assert coverage["50"] > coverage["30"] > coverage.get("45", 0.0)
+
+
+# --- character folding (computed once per character) -------------------------------------------------------------
+
+
+def _strip_accents_reference(text):
+    import unicodedata
+
+    text = text.replace("œ", "oe").replace("Œ", "oe").replace("æ", "ae").replace("Æ", "ae")
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Écran numérique", "ŒUVRE Æ", "ﬁchier ½ ²", "e\u0301cole", "ΟΔΟΣ", "İstanbul", "平板电脑 😀", "", "plain ascii"],
+)
+def test_strip_accents_matches_the_whole_text_decomposition(text):
+    assert matching.strip_accents(text) == _strip_accents_reference(text)
+
+
+def test_fold_keeps_one_character_per_character():
+    from catalog.textnorm import _fold
+
+    text = "Qté : 12 – Écrans ﬁ 😀"
+    assert len(_fold(text)) == len(text)
+    assert _fold(text).startswith("qte : 12")
