@@ -477,10 +477,12 @@ _NATURE_RE = re.compile("|".join(rf"(?P<{nature}>\b(?:{cue})\b)" for nature, cue
 NATURE_WINDOW = 3  # the cue must be among the first words of the object (a service cue: the first one)
 NATURES = tuple(nature for nature, _ in _NATURE_CUES)
 # A supply verb followed by "de": "Fourniture et livraison de", "Acquisition d'", "Achat des". "Fournitures
-# scolaires" keeps its word: only a verb followed by "de" is procedure. Services sold with the supply ("Fourniture,
-# installation et paramétrage d'un écran") are part of the chain: the object is what is supplied.
+# scolaires" keeps its word: only a verb followed by "de" is procedure. Renting products is buying them too (a supply
+# contract, code de la commande publique L1111-3): "Location et maintenance de copieurs" is about copiers. Services
+# sold with the supply ("Fourniture, installation et paramétrage d'un écran") are part of the chain: the object is
+# what is supplied.
 _SUPPLY_VERB = (
-    r"(?:fournitures?(?!\s+de\s+bureau)|acquisitions?|achats?|livraisons?|poses?|mise\s+a\s+disposition|"
+    r"(?:fournitures?(?!\s+de\s+bureau)|acquisitions?|achats?|locations?|livraisons?|poses?|mise\s+a\s+disposition|"
     r"prestations?(?:\s+de\s+services?)?|realisation|renouvellement|remplacement|commande)"
 )
 _ANCILLARY = (
@@ -491,6 +493,12 @@ _SUPPLY_VERBS_RE = re.compile(
     rf"(?:^|(?<=\s))(?:(?:la|l|les)\s+)?{_SUPPLY_VERB}"
     rf"(?:\s*(?:,|et|&)\s*(?:(?:la|l|les)\s+)?(?:{_SUPPLY_VERB}|{_ANCILLARY}))*"
     r"\s*(?:de\s+la|de\s+l|des|du|de|d)\b"
+)
+# A part of the object made of buying verbs only ("Logiciels de gestion : fourniture et maintenance") says how the
+# thing named before it is bought, not what it is.
+_VERBS_ONLY_PART_RE = re.compile(
+    rf"(?:^|(?<=[:;(]))\s*(?:(?:la|l|les)\s+)?(?:{_SUPPLY_VERB}|{_ANCILLARY})"
+    rf"(?:\s*(?:,|et|&)\s*(?:(?:la|l|les)\s+)?(?:{_SUPPLY_VERB}|{_ANCILLARY}))*\s*(?=$|[:;()])"
 )
 # "… et maintenance associée", "prestations associées": services that come with the main purchase.
 _ASSOCIATED_RE = re.compile(
@@ -574,6 +582,7 @@ def objet_query(text: str) -> ObjetQuery:
     cleaned = _LEADING_RE.sub(" ", cleaned)
     nature = _nature(cleaned)
     cleaned = _ASSOCIATED_RE.sub(" ", cleaned)
+    cleaned = _VERBS_ONLY_PART_RE.sub(" ", cleaned)
     cleaned = _SUPPLY_VERBS_RE.sub(" ", cleaned, count=1)
     cleaned = _FILLER_RE.sub(" ", cleaned)
     cleaned = re.sub(r"^[\s,;:.-]*(?:pour|de)\s+(?:la|l|les)?\s*", " ", cleaned)

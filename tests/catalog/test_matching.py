@@ -442,6 +442,11 @@ def test_objet_query_reads_the_nature_of_the_purchase(text, nature):
         ("Acquisition de licences, en application de l'article R2122-8 du code de la commande publique", ["licence"]),
         ("Fourniture, installation et maintenance de vidéoprojecteurs et prestations associées", ["videoprojecteur"]),
         ("Fourniture et pose de stores, et maintenance associée", ["store"]),
+        # renting products is a supply contract (code de la commande publique, L1111-3): the object is the product
+        ("Location et entretien de fontaines à eau", ["fontaine", "eau"]),
+        # a part made of buying verbs only says how the thing named before it is bought
+        ("Mobilier de bureau : fourniture, livraison et montage", ["mobilier", "bureau"]),
+        ("Lot 2 : fournitures scolaires", ["fourniture", "scolaire"]),
     ],
 )
 def test_objet_query_strips_procedure_and_services_sold_alongside(text, expected):
@@ -517,6 +522,7 @@ def nature_index() -> matching.Index:
         ("Maintenance des photocopieurs", "50"),
         ("Contrat d'entretien des photocopieurs des écoles", "50"),
         ("Fourniture de photocopieurs pour les écoles", "30"),
+        ("Location et maintenance de photocopieurs pour la mairie", "30"),  # renting is supplying the copiers
         ("Travaux d'aménagement de la place de la mairie", "45"),
         ("Lot 4 : peinture", "45"),
         ("Fourniture de peintures", "44"),
