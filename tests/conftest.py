@@ -7,10 +7,22 @@
 """
 
 import pytest
+from django.test import override_settings
 from rest_framework.test import APIClient
 
 from procurement.models import Role
 from tests import factories as f
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _fast_password_hasher():
+    """Tests hash passwords with MD5: PBKDF2 is slow on purpose (~0.5 s a user here) and the suite makes hundreds.
+
+    Only the cost changes: `set_password`/`check_password` and logins behave the same. Production keeps its
+    hashers (tests/test_settings.py checks the production settings in a subprocess, untouched by this).
+    """
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield
 
 
 @pytest.fixture

@@ -7,13 +7,17 @@ Every named route must be classified below; a new route that is not fails `test_
 - PUBLIC routes are open to anonymous visitors by design.
 """
 
+import copy
 import re
 
 import pytest
+from django.core.cache import cache
 from django.core.files.base import ContentFile
+from django.db import transaction
+from django.test import override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from procurement.models import GroupingMemberStatus, MatchStatus, NeedsImportJob
+from procurement.models import GroupingMemberStatus, MatchStatus, NeedsImportJob, Role
 from reports.models import DocumentKind, GeneratedDocument, JobStatus
 from tenders.services import publication_create
 from tests import factories as f
@@ -85,9 +89,25 @@ def test_every_route_is_classified():
             assert params, f"{name} takes no object id: classify it as PUBLIC, LIST or ROLE_GATED"
 
 
-@pytest.fixture
-def world(campaign, commune_a, site_a, carol, alice, departement, settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
+def _member(collectivity, role, username):
+    return f.MembershipFactory(user=f.UserFactory(username=username), collectivity=collectivity, role=role).user
+
+
+def build_world() -> dict:
+    """The actors of tests/conftest.py (same names, same roles) and one object of every kind, owned by commune A,
+    the département or their grouping."""
+    departement = f.DepartementFactory(name="Ille-et-Vilaine", insee_code="35")
+    commune_a = f.CommuneFactory(name="Bruz", departement=departement)
+    commune_b = f.CommuneFactory(name="Cesson-Sévigné", departement=departement)
+    commune_c = f.CommuneFactory(name="Commune extérieure")
+    campaign = f.CampaignFactory(coordinator=departement, title="Recensement numérique 2027")
+    f.ParticipationFactory(campaign=campaign, collectivity=commune_a)
+    f.ParticipationFactory(campaign=campaign, collectivity=commune_b)
+    alice = _member(commune_a, Role.BUYER, "alice")
+    carol = _member(departement, Role.COORDINATOR, "carol")
+    oscar = _member(commune_c, Role.BUYER, "oscar")  # outsider: invited nowhere
+    site_a = f.SiteFactory(name="École élémentaire Jules Ferry", commune=commune_a, competent_collectivity=commune_a)
+
     item = f.CatalogItemFactory()
     line = f.NeedLineFactory(
         campaign=campaign,
@@ -111,6 +131,8 @@ def world(campaign, commune_a, site_a, carol, alice, departement, settings, tmp_
     )
     job = NeedsImportJob.objects.create(campaign=campaign, collectivity=commune_a, created_by=alice, filename="b.xlsx")
     return {
+        "carol": carol,
+        "oscar": oscar,
         "campaign": campaign,
         "line": line,
         "grouping": grouping,
@@ -121,6 +143,51 @@ def world(campaign, commune_a, site_a, carol, alice, departement, settings, tmp_
         "job": job,
         "item": item,
     }
+
+
+@pytest.fixture(scope="module")
+def module_world(django_db_setup, django_db_blocker, tmp_path_factory):
+    """The world, built once for the whole module (the users alone cost a password hash each).
+
+    It lives in a transaction opened here and rolled back when the module ends. Every test that uses it goes
+    through `world`, hence the `db` fixture, and so runs in its own savepoint inside that transaction: whatever a
+    test writes (a leak that lets oscar edit or delete something, sessions of force_login...) is rolled back
+    before the next test, which sees the world exactly as built.
+    """
+    media = override_settings(MEDIA_ROOT=tmp_path_factory.mktemp("media"))
+    media.enable()
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            world = build_world()
+        except BaseException:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+            media.disable()
+            raise
+    try:
+        yield world
+    finally:
+        with django_db_blocker.unblock():
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+        media.disable()
+
+
+@pytest.fixture
+def world(module_world, db):
+    """The module's world in a savepoint of the test's own (`db`), as fresh Python objects: like Django's
+    `setUpTestData`, what a test changes in memory does not reach the next one either."""
+    return copy.deepcopy(module_world)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_throttle_cache():
+    """The same user and address now make every request of the module: the public rate must not bite."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 METHODS = ("get", "post", "put", "patch", "delete")
@@ -170,23 +237,23 @@ def kwargs_for(name: str, world) -> dict:
 
 
 @pytest.mark.parametrize("name", OBJECT)
-def test_an_outsider_gets_404_on_every_object_route(client, oscar, world, name):
-    client.force_login(oscar)
+def test_an_outsider_gets_404_on_every_object_route(client, world, name):
+    client.force_login(world["oscar"])
     url = reverse(name, kwargs=kwargs_for(name, world))
     answered = statuses(client, url)
     assert answered == {404}, f"{name} {url} answered {answered}"
 
 
 @pytest.mark.parametrize("name", OBJECT)
-def test_a_missing_object_is_the_same_404(client, carol, world, name):
-    client.force_login(carol)
+def test_a_missing_object_is_the_same_404(client, world, name):
+    client.force_login(world["carol"])
     kwargs = {key: 999_999 if isinstance(value, int) else value for key, value in kwargs_for(name, world).items()}
     assert statuses(client, reverse(name, kwargs=kwargs)) == {404}
 
 
 @pytest.mark.parametrize("name", sorted(LIST))
-def test_personal_lists_show_an_outsider_nothing_of_the_others(client, oscar, world, name):
-    client.force_login(oscar)
+def test_personal_lists_show_an_outsider_nothing_of_the_others(client, world, name):
+    client.force_login(world["oscar"])
     response = client.get(reverse(name))
     assert response.status_code == 200
     body = response.content.decode()
@@ -194,15 +261,15 @@ def test_personal_lists_show_an_outsider_nothing_of_the_others(client, oscar, wo
 
 
 @pytest.mark.parametrize("name", sorted(BODY_OBJECT))
-def test_actions_on_foreign_ids_in_the_body_are_404(client, oscar, world, name):
-    client.force_login(oscar)
+def test_actions_on_foreign_ids_in_the_body_are_404(client, world, name):
+    client.force_login(world["oscar"])
     response = client.post(reverse(name), BODY_OBJECT[name](world), content_type="application/json")
     assert response.status_code == 404
 
 
 @pytest.mark.parametrize(("name", "status"), sorted(ROLE_GATED.items()))
-def test_role_gated_spaces_refuse_an_outsider(client, oscar, world, name, status):
-    client.force_login(oscar)
+def test_role_gated_spaces_refuse_an_outsider(client, world, name, status):
+    client.force_login(world["oscar"])
     assert client.get(reverse(name)).status_code == status
 
 
