@@ -7,7 +7,6 @@ other members). Editing forms carry the grouping version they were loaded with: 
 """
 
 from collections.abc import Callable
-from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
@@ -26,7 +25,7 @@ from procurement.cost_sharing import KEY_LABELS
 from procurement.errors import ConflictError, DomainError, PermissionDenied
 from procurement.forms import DateInput
 from procurement.models import Collectivity, CostSharingKey, Grouping, GroupingMemberStatus, GroupingStatus
-from tenders.selectors import GroupingTotals, Share, grouping_totals
+from tenders.selectors import GroupingTotals, grouping_totals
 
 EDITOR_TEMPLATE = "procurement/grouping_editor/editor.html"
 EDITOR_PARTIAL = "procurement/grouping_editor/_editor.html"
@@ -398,20 +397,6 @@ def grouping_whatif(request, pk: int):
 
 
 # ------------------------------------------------------------------------------- grouping page sections
-
-
-def totals_for_members(totals: GroupingTotals, collectivity_ids: set[int] | None) -> GroupingTotals:
-    """What `grouping_totals(grouping=..., collectivity_ids=...)` returns, derived from the full totals without
-    a query: pooled lot and grouping totals stay, the member and site detail keeps only these collectivités
-    (None: all, the coordinator). The full totals are left untouched for the cost-sharing breakdown."""
-    if collectivity_ids is None:
-        return totals
-
-    def visible(shares: list[Share]) -> list[Share]:
-        return [share for share in shares if share.collectivity_id in collectivity_ids]
-
-    lots = [replace(summary, members=visible(summary.members), sites=visible(summary.sites)) for summary in totals.lots]
-    return replace(totals, lots=lots, members=visible(totals.members))
 
 
 def grouping_page_context(*, user, grouping: Grouping, totals: GroupingTotals | None = None) -> dict:

@@ -386,9 +386,9 @@ def grouping_create(request, pk: int):
 
 @login_required
 def grouping_detail(request, pk: int):
-    from procurement.grouping_views import grouping_page_context, totals_for_members
+    from procurement.grouping_views import grouping_page_context
     from reports.selectors import documents_for
-    from tenders.selectors import grouping_totals
+    from tenders.selectors import grouping_totals, totals_for_members
     from tenders.selectors_public import publications_for_grouping
 
     user = request.user

@@ -5,7 +5,7 @@ catalog's reference unit prices (quantity × reference price HT); lines without 
 quantities but not for value, and are reported as such.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q, QuerySet, Sum
@@ -183,6 +183,20 @@ def grouping_totals(*, grouping: Grouping, collectivity_ids: set[int] | None = N
         site_count=len(sites),
         members=sorted(member_totals.values(), key=lambda s: s.collectivity_name),
     )
+
+
+def totals_for_members(totals: GroupingTotals, collectivity_ids: set[int] | None) -> GroupingTotals:
+    """What `grouping_totals(grouping=..., collectivity_ids=...)` returns, derived from the full totals without
+    a query: pooled lot and grouping totals stay, the member and site detail keeps only these collectivités
+    (None: all, the coordinator). The full totals are left untouched for the cost-sharing breakdown."""
+    if collectivity_ids is None:
+        return totals
+
+    def visible(shares: list[Share]) -> list[Share]:
+        return [share for share in shares if share.collectivity_id in collectivity_ids]
+
+    lots = [replace(summary, members=visible(summary.members), sites=visible(summary.sites)) for summary in totals.lots]
+    return replace(totals, lots=lots, members=visible(totals.members))
 
 
 def territory_of(collectivity: Collectivity) -> str:

@@ -10,10 +10,9 @@ from django.urls import reverse
 
 from procurement import services
 from procurement.errors import DomainError, PermissionDenied
-from procurement.grouping_views import totals_for_members
 from procurement.models import Grouping, GroupingMember, GroupingMemberStatus
 from tenders import selectors as tender_selectors
-from tenders.selectors import grouping_totals
+from tenders.selectors import grouping_totals, totals_for_members
 from tests import factories as f
 from tests.procurement.test_grouping_editor import make_catalog, pooled_line
 
