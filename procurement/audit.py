@@ -1,6 +1,7 @@
 """The audit trail: every service that changes state records one row here."""
 
 import json
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
@@ -16,22 +17,33 @@ def snapshot(instance: models.Model, fields: list[str] | None = None) -> dict[st
     return json.loads(json.dumps(data, cls=DjangoJSONEncoder, default=str))
 
 
+@dataclass(frozen=True)
+class AuditTarget:
+    """What an event is about when it is not one model instance: a reference dataset, a batch of jobs..."""
+
+    type: str
+    id: str
+    label: str
+
+
 def audit_record(
     *,
     actor: User | None,
     action: str,
-    target: models.Model,
+    target: models.Model | AuditTarget,
     collectivity: Collectivity | None,
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
 ) -> AuditEvent:
+    if not isinstance(target, AuditTarget):
+        target = AuditTarget(type=target._meta.label_lower, id=str(target.pk), label=str(target))
     return AuditEvent.objects.create(
         actor=actor if actor is not None and actor.is_authenticated else None,
         collectivity=collectivity,
         action=action,
-        target_type=target._meta.label_lower,
-        target_id=str(target.pk),
-        target_repr=str(target)[:300],
+        target_type=target.type,
+        target_id=target.id,
+        target_repr=target.label[:300],
         before=before,
         after=after,
     )

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from procurement import reference
+from procurement.audit import AuditTarget, audit_record
 from procurement.errors import DomainError
 from procurement.models import AuditEvent, ImportStatus, NeedsImportJob
 
@@ -28,18 +29,6 @@ PURGED_STATUSES = (ImportStatus.READY, ImportStatus.INVALID, ImportStatus.FAILED
 IN_PROGRESS_STATUSES = (ImportStatus.PENDING, ImportStatus.ANALYSING, ImportStatus.QUEUED, ImportStatus.RUNNING)
 
 
-def _system_event(*, action: str, target_type: str, target_id: str, target_repr: str, after: dict) -> AuditEvent:
-    return AuditEvent.objects.create(
-        actor=None,
-        collectivity=None,
-        action=action,
-        target_type=target_type,
-        target_id=target_id,
-        target_repr=target_repr[:300],
-        after=after,
-    )
-
-
 # ------------------------------------------------------------------------------------ reference imports
 
 
@@ -52,11 +41,15 @@ def reference_import_record(
         key: {"created": s.created, "updated": s.updated, "unchanged": s.unchanged, "skipped": s.skipped}
         for key, s in report.stats.items()
     }
-    return _system_event(
+    return audit_record(
+        actor=None,
+        collectivity=None,
         action=f"reference.import_{kind}",
-        target_type=REFERENCE_TARGET,
-        target_id=kind,
-        target_repr=f"Données de référence : {REFERENCE_LABELS.get(kind, kind)} ({source})",
+        target=AuditTarget(
+            type=REFERENCE_TARGET,
+            id=kind,
+            label=f"Données de référence : {REFERENCE_LABELS.get(kind, kind)} ({source})",
+        ),
         after={
             "source": source,
             "departements": sorted(departements or []),
@@ -140,11 +133,15 @@ def needs_import_jobs_purge(*, older_than_days: int = 7, dry_run: bool = False) 
 
     NeedsImportJob.objects.filter(pk__in=[job.pk for job in jobs]).delete()
     NeedsImportJob.objects.filter(pk__in=purge.cleared_ids).update(content=b"")
-    _system_event(
+    audit_record(
+        actor=None,
+        collectivity=None,
         action="needs_import.purge",
-        target_type=NeedsImportJob._meta.label_lower,
-        target_id="",
-        target_repr=f"Purge des imports de besoins de plus de {older_than_days} jours",
+        target=AuditTarget(
+            type=NeedsImportJob._meta.label_lower,
+            id="",
+            label=f"Purge des imports de besoins de plus de {older_than_days} jours",
+        ),
         after={
             "older_than_days": older_than_days,
             "cutoff": cutoff.isoformat(),
