@@ -50,6 +50,20 @@ def pooled_line(campaign, collectivity, item, quantity, **kwargs) -> NeedLine:
     )
 
 
+def two_member_grouping(campaign, carol, commune_a, commune_b, site_a, site_b, launch=datetime.date(2026, 6, 1)):
+    """Grouping "G" of the two families: 20 priced tablets for A (site A), 2 interactive displays for B (site B)."""
+    catalog = make_catalog()
+    pooled_line(campaign, commune_a, catalog.tablet, 20, site=site_a)
+    pooled_line(campaign, commune_b, catalog.vpi, 2, site=site_b)
+    return services.grouping_create_from_campaign(
+        campaign=campaign,
+        actor=carol,
+        title="G",
+        family_ids=[catalog.tablets.pk, catalog.displays.pk],
+        planned_launch_date=launch,
+    )
+
+
 def lot_of(line: NeedLine) -> int | None:
     lot_line = LotLine.objects.filter(need_line=line).select_related("lot").first()
     return lot_line.lot.number if lot_line else None

@@ -1,35 +1,22 @@
 """The grouping page: its POST actions (invite, launch, cost sharing) and the figures it shows each reader."""
 
-import datetime
-
 import pytest
 from django.contrib.messages import get_messages
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from procurement import services
-from procurement.errors import DomainError, PermissionDenied
 from procurement.models import Grouping, GroupingMember, GroupingMemberStatus
 from tenders import selectors as tender_selectors
 from tenders.selectors import grouping_totals, totals_for_members
 from tests import factories as f
-from tests.procurement.test_grouping_editor import make_catalog, pooled_line
+from tests.procurement.test_grouping_editor import two_member_grouping
 
 
 @pytest.fixture
 def grouping(campaign, carol, commune_a, commune_b, site_a, site_b):
     """Two members with priced needs in two lots: 20 tablets for A, 2 interactive displays for B."""
-    catalog = make_catalog()
-    pooled_line(campaign, commune_a, catalog.tablet, 20, site=site_a)
-    pooled_line(campaign, commune_b, catalog.vpi, 2, site=site_b)
-    return services.grouping_create_from_campaign(
-        campaign=campaign,
-        actor=carol,
-        title="G",
-        family_ids=[catalog.tablets.pk, catalog.displays.pk],
-        planned_launch_date=datetime.date(2026, 6, 1),
-    )
+    return two_member_grouping(campaign, carol, commune_a, commune_b, site_a, site_b)
 
 
 def detail(grouping, anchor: str = "") -> str:
@@ -77,19 +64,11 @@ def test_a_refused_operation_is_an_error_message_and_changes_nothing(client, gro
     assert Grouping.objects.get(pk=grouping.pk).status == grouping.status
 
 
-def test_a_refusal_of_rights_by_the_service_is_a_403(client, grouping, carol, monkeypatch):
-    def refuse(**kwargs):
-        raise PermissionDenied("Refusé.")
-
-    monkeypatch.setattr(services, "grouping_set_cost_sharing", refuse)
-    client.force_login(carol)
-
-    response = client.post(
+def cost_sharing(client, grouping, version: int):
+    return client.post(
         reverse("procurement:grouping_cost_sharing", args=[grouping.pk]),
-        {"version": "1", "coordination_costs_ht": "10", "cost_sharing_key": "equal"},
+        {"version": str(version), "coordination_costs_ht": "10", "cost_sharing_key": "equal"},
     )
-
-    assert response.status_code == 403
 
 
 def test_a_member_cannot_post_the_coordinators_actions(client, grouping, alice):
@@ -97,24 +76,20 @@ def test_a_member_cannot_post_the_coordinators_actions(client, grouping, alice):
     url = reverse("procurement:grouping_launch", args=[grouping.pk])
 
     assert client.post(url, {"version": "1", "launch_date": "2026-06-01"}).status_code == 403
+    assert cost_sharing(client, grouping, grouping.version).status_code == 403
+    assert Grouping.objects.get(pk=grouping.pk).coordination_costs_ht == grouping.coordination_costs_ht
 
 
-def test_a_domain_error_keeps_its_message(client, grouping, carol, monkeypatch):
-    def refuse(**kwargs):
-        raise DomainError("Les frais dépassent le plafond.")
-
-    monkeypatch.setattr(services, "grouping_set_cost_sharing", refuse)
+def test_a_domain_error_keeps_its_message(client, grouping, carol):
+    """A stale version (someone saved meanwhile) is refused by the service with its own explanation."""
     client.force_login(carol)
 
-    response = client.post(
-        reverse("procurement:grouping_cost_sharing", args=[grouping.pk]),
-        {"version": "1", "coordination_costs_ht": "10", "cost_sharing_key": "equal"},
-    )
+    response = cost_sharing(client, grouping, grouping.version + 5)
 
-    assert flashed(response) == [("error", "Les frais dépassent le plafond.")]
-
-
-# -------------------------------------------------------------------------------------------- figures
+    [(level, message)] = flashed(response)
+    assert level == "error" and message.startswith("Le groupement a été modifié par")
+    assert f"version ouverte : {grouping.version + 5}" in message
+    assert Grouping.objects.get(pk=grouping.pk).coordination_costs_ht == grouping.coordination_costs_ht
 
 
 def test_totals_for_members_equal_the_restricted_selector(grouping, commune_a, commune_b):

@@ -13,23 +13,14 @@ from procurement.models import AuditEvent, Grouping, GroupingMember, GroupingMem
 from tenders.models import Lot
 from tenders.selectors import grouping_totals
 from tests import factories as f
-from tests.procurement.test_grouping_editor import make_catalog, pooled_line
+from tests.procurement.test_grouping_editor import two_member_grouping
 
 LAUNCH = datetime.date(2026, 6, 1)
 
 
 @pytest.fixture
 def grouping(campaign, carol, commune_a, commune_b, site_a, site_b):
-    catalog = make_catalog()
-    pooled_line(campaign, commune_a, catalog.tablet, 20, site=site_a)
-    pooled_line(campaign, commune_b, catalog.vpi, 2, site=site_b)
-    return services.grouping_create_from_campaign(
-        campaign=campaign,
-        actor=carol,
-        title="G",
-        family_ids=[catalog.tablets.pk, catalog.displays.pk],
-        planned_launch_date=LAUNCH,
-    )
+    return two_member_grouping(campaign, carol, commune_a, commune_b, site_a, site_b, launch=LAUNCH)
 
 
 def member(grouping, collectivity) -> GroupingMember:
