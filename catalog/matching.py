@@ -55,7 +55,6 @@ from catalog.textnorm import (  # noqa: F401  (re-exported: the engine's public 
     extract_quantity,
     normalise,
     objet_query,
-    objet_terms,
     singular,
     strip_accents,
     tokens,
@@ -77,6 +76,7 @@ UNKNOWN_TOKEN_WEIGHT = 0.4  # weight of a short line word that no catalog item u
 UNKNOWN_WORD_WEIGHT = 2.0  # weight of a longer unknown word ("progiciel"): the line may be about something else
 CONTEXT_WEIGHT = 0.5  # words saying where or why, not what ("salle", "classe", "remplacement")
 NUMBER_WEIGHT_FACTOR = 0.35  # bare numbers matter less than words ("12" in "salle 12"); sizes ("75pouce") do not
+SPELLING_SHARE = 0.15  # share of rapidfuzz's token_set_ratio in a wording's score, the rest is IDF coverage
 MEASURE_CONFLICT_PENALTY = 8.0  # per size of the line contradicted by the item (75 pouces asked, 86 offered)
 # CPV guessing
 CPV_DOC_SHARE = 0.45  # a code must explain the text more than the text must cover a (long, formal) CPV label
@@ -92,7 +92,7 @@ CPV_BRANCH_WEIGHT = 0.6  # weight of how much of the text a whole branch explain
 CPV_VOTE_DECAY = 0.3  # share of the 2nd best code of a branch in its evidence, squared for the 3rd…
 CPV_NATURE_MISMATCH = 0.8  # factor on a code whose kind contradicts the nature of the purchase
 # Nature of the purchase (textnorm.objet_query) → factor by kind of code (code_kind); a kind absent from the table
-# gets the nature's "*" entry, or CPV_NATURE_MISMATCH.
+# gets CPV_NATURE_MISMATCH.
 CPV_NATURE_FIT: dict[str, dict[str, float]] = {
     "supply": {"supply": 1.0},
     "works": {"works": 1.0, "study": 0.9},
@@ -473,9 +473,9 @@ def _score_doc(sub: _SubIndex, doc: _Doc, query: _Query, scope: Hashable | None,
 
     doc_share = query.doc_share
     base = 100.0 * (doc_share * coverage_doc + (1.0 - doc_share) * coverage_query)
-    if 0.85 * base + 15.1 < floor and doc.text != query.text:
-        return None
-    score = 0.85 * base + 0.15 * fuzz.token_set_ratio(query.text, doc.text)
+    if (1.0 - SPELLING_SHARE) * base + 100.0 * SPELLING_SHARE + 0.1 < floor and doc.text != query.text:
+        return None  # even a perfect rapidfuzz ratio cannot lift it to the floor (0.1: rounding margin)
+    score = (1.0 - SPELLING_SHARE) * base + SPELLING_SHARE * fuzz.token_set_ratio(query.text, doc.text)
     if query.measures:
         score -= MEASURE_CONFLICT_PENALTY * _measure_conflicts(sub, query, known)
     score = 100.0 if doc.text == query.text else min(score, 99.0)
@@ -516,10 +516,12 @@ def _rank(
     if not prelim:
         return []
     docs = sub.docs
-    # score ≤ 0.85 × 100 × (share × coverage_doc + (1 − share) × 1) + 15, and coverage_doc ≤ prelim / total
+    # score ≤ (1 − s) × 100 × (share × coverage_doc + (1 − share) × 1) + 100 s, with s = SPELLING_SHARE, and
+    # coverage_doc ≤ prelim / total
     share = query.doc_share
     bound = {
-        doc_id: 85.0 * (share * min(1.0, w / docs[doc_id].total) + 1.0 - share) + 15.0
+        doc_id: 100.0 * (1.0 - SPELLING_SHARE) * (share * min(1.0, w / docs[doc_id].total) + 1.0 - share)
+        + 100.0 * SPELLING_SHARE
         for doc_id, w in prelim.items()
         if docs[doc_id].total
     }
@@ -721,7 +723,7 @@ def nature_factor(nature: str, code: str) -> float:
     if not nature:
         return 1.0
     fit = CPV_NATURE_FIT.get(nature, {})
-    return fit.get(code_kind(code), fit.get("*", CPV_NATURE_MISMATCH))
+    return fit.get(code_kind(code), CPV_NATURE_MISMATCH)
 
 
 def _guess_cpv(index: Index, terms: list[tuple[str, float]], *, use_items: bool, nature: str = "") -> CpvGuess | None:
@@ -787,7 +789,7 @@ def _narrow(index: Index, query: _Query, ranked: list[tuple[float, str, str]]) -
         branches: dict[str, list[float]] = defaultdict(list)
         for score, code, _ in ranked:
             branches[code[:digits]].append(score)
-        coverage = _branch_coverage(index, query, digits, branches) if CPV_BRANCH_WEIGHT else {}
+        coverage = _branch_coverage(index, query, digits, branches)
         best = max(
             branches,
             key=lambda b: (

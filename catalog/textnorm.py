@@ -177,20 +177,30 @@ _NEGATIONS = frozenset({"non", "hors", "pas"})
 _INVARIABLE = _wordset("mois os nas ios bus plus ans pas sans gps tous dos prix choix voix croix vis")
 
 
-class _AccentTable(dict):
-    """Code point → its compatibility decomposition without combining marks, computed once per character
-    (decomposing character by character gives the same text as decomposing the whole text, once the combining
-    marks are dropped)."""
+class _CharTable(dict):
+    """Code point → what `compute` gives for that character, computed once per character (bounded: hostile texts
+    may use many distinct characters)."""
+
+    def __init__(self, compute, initial: dict[int, str] | None = None):
+        super().__init__(initial or {})
+        self.compute = compute
 
     def __missing__(self, code: int) -> str:
-        decomposed = unicodedata.normalize("NFKD", chr(code))
-        stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
-        if len(self) < 100_000:  # bounded: hostile texts may use many distinct characters
-            self[code] = stripped
-        return stripped
+        value = self.compute(chr(code))
+        if len(self) < 100_000:
+            self[code] = value
+        return value
 
 
-_ACCENT_TABLE = _AccentTable({ord("œ"): "oe", ord("Œ"): "oe", ord("æ"): "ae", ord("Æ"): "ae"})
+def _without_marks(char: str) -> list[str]:
+    return [c for c in unicodedata.normalize("NFKD", char) if not unicodedata.combining(c)]
+
+
+# Each character → its compatibility decomposition without combining marks (decomposing character by character
+# gives the same text as decomposing the whole text, once the combining marks are dropped).
+_ACCENT_TABLE = _CharTable(
+    lambda char: "".join(_without_marks(char)), {ord("œ"): "oe", ord("Œ"): "oe", ord("æ"): "ae", ord("Æ"): "ae"}
+)
 
 
 def strip_accents(text: str) -> str:
@@ -319,18 +329,13 @@ def _number(word: str) -> int | None:
     return _WORD_NUMBERS.get(word)
 
 
-class _FoldTable(dict):
-    """Code point → its lowercase, accent-free single character (or a space), computed once per character."""
-
-    def __missing__(self, code: int) -> str:
-        base = [c for c in unicodedata.normalize("NFKD", chr(code)) if not unicodedata.combining(c)]
-        folded = base[0].lower() if len(base) >= 1 and len(base[0].lower()) == 1 else " "
-        if len(self) < 100_000:  # bounded: hostile texts may use many distinct characters
-            self[code] = folded
-        return folded
+def _fold(char: str) -> str:
+    """A character's lowercase, accent-free single character, or a space."""
+    base = _without_marks(char)
+    return base[0].lower() if base and len(base[0].lower()) == 1 else " "
 
 
-_FOLD_TABLE = _FoldTable()
+_FOLD_TABLE = _CharTable(_fold)
 
 
 def _fold(text: str) -> str:
@@ -604,8 +609,3 @@ def objet_query(text: str) -> ObjetQuery:
     if not weights:
         weights = {t: 1.0 for t in tokens(text) if not t.isdigit()}
     return ObjetQuery(tuple(weights.items()), nature)
-
-
-def objet_terms(text: str) -> list[tuple[str, float]]:
-    """Tokens of a contract object with a weight (see ``objet_query``)."""
-    return list(objet_query(text).terms)

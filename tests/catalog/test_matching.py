@@ -337,7 +337,7 @@ def test_results_are_immutable(index):
     ],
 )
 def test_objet_terms_drop_procedure_and_weigh_the_beneficiary_less(text, expected):
-    assert matching.objet_terms(text) == expected
+    assert list(matching.objet_query(text).terms) == expected
 
 
 @pytest.fixture(scope="module")
@@ -455,13 +455,13 @@ def test_objet_query_strips_procedure_and_services_sold_alongside(text, expected
 
 def test_objet_query_weighs_the_head_words_more_than_trailing_ones():
     text = "Fourniture de matériel informatique, audiovisuel, logiciels, mobilier et jeux"
-    weights = dict(matching.objet_terms(text))
+    weights = dict(matching.objet_query(text).terms)
     assert weights["materiel"] == weights["informatique"] == 1.0
     assert weights["materiel"] > weights["mobilier"] > weights["jeu"] >= 0.5
 
 
 def test_objet_query_keeps_the_object_after_a_generic_head():
-    weights = dict(matching.objet_terms("Prestations de services pour la sauvegarde des données informatiques"))
+    weights = dict(matching.objet_query("Prestations de services pour la sauvegarde des données informatiques").terms)
     assert weights["sauvegarde"] == 1.0  # "prestations de services" says nothing: the object follows "pour"
 
 
