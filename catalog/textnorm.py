@@ -599,8 +599,8 @@ def objet_query(text: str) -> ObjetQuery:
     for part, weight in ((head, 1.0), (tail, TAIL_WEIGHT)):
         position = 0
         for token in tokens(part):
-            if any(c.isdigit() for c in token):
-                continue
+            if len(token) < 2 or any(c.isdigit() for c in token):
+                continue  # numbers and lone letters ("2018-S-0051") are references, not words
             # the head noun and its first qualifiers say what is bought; later words add detail
             w = weight * max(HEAD_FLOOR, 1.0 - HEAD_DECAY * max(0, position - HEAD_WORDS + 1))
             position += 1

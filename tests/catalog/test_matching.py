@@ -176,6 +176,27 @@ def test_contradicting_size_ranks_below_the_right_size(index):
     assert scores.get("eni-65", 0) < scores["eni-86"]
 
 
+@pytest.mark.parametrize(
+    ("text", "item_id"),
+    [
+        ("pc d'occasion", "pc-portable-reconditionne"),
+        ("journée en régie", "intervention-technicien-jour"),
+        ("microsoft office", "m365-a3"),
+        ("supervision des écrans", "gestion-classe"),
+    ],
+)
+def test_seed_aliases_name_the_product(index, text, item_id):
+    assert matching.match(index, text).item_id == item_id
+
+
+@pytest.mark.parametrize(
+    "text", ["véhicule d'occasion", "régie de recettes", "office de tourisme", "supervision des équipes sociales"]
+)
+def test_a_qualifier_alone_never_matches_a_seed_item_outright(index, text):
+    """A bare qualifier ("occasion", "régie", "office", "supervision") is not a product: at most a line to review."""
+    assert matching.match(index, text).status != matching.STATUS_MATCHED
+
+
 # --- thresholds --------------------------------------------------------------------------------------------------
 
 
@@ -447,6 +468,8 @@ def test_objet_query_reads_the_nature_of_the_purchase(text, nature):
         # a part made of buying verbs only says how the thing named before it is bought
         ("Mobilier de bureau : fourniture, livraison et montage", ["mobilier", "bureau"]),
         ("Lot 2 : fournitures scolaires", ["fourniture", "scolaire"]),
+        # lone letters of a reference ("2018-S-0051") are not words
+        ("2018-S-0051 ATAL - Extension du module télé-service", ["atal", "extension", "module", "tele", "service"]),
     ],
 )
 def test_objet_query_strips_procedure_and_services_sold_alongside(text, expected):
