@@ -379,6 +379,8 @@ def cpv_index() -> matching.Index:
         "72267000": "Services de maintenance et de réparation de logiciels",
         "45000000": "Travaux de construction",
         "45442100": "Travaux de peinture",
+        "30237132": "Bus série universel (USB)",
+        "34121000": "Autobus et cars",
     }
     entries = [matching.Entry("tab", "Tablette tactile 10 pouces", ["tablette"], "tablettes", "30213200")]
     synonyms = [(c, t) for c, t in matching.read_cpv_synonyms() if c in labels]
@@ -393,6 +395,8 @@ def cpv_index() -> matching.Index:
         ("Fourniture de tablettes tactiles pour les collèges", "30213200"),
         ("ACHAT DE FOURNITURES DE BUREAU POUR LES SERVICES MUNICIPAUX", "30192000"),
         ("Travaux de peinture de l'école", "45442100"),
+        # everyday words the nomenclature does not use: a bus is an "autobus", not a USB bus
+        ("Location d'un bus sans chauffeur", "34121000"),
     ],
 )
 def test_predict_cpv_on_contract_objects(cpv_index, text, code):
