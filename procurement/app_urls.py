@@ -19,7 +19,7 @@ urlpatterns = [
     path("groupements/<int:pk>/", views.grouping_detail, name="grouping_detail"),
     path(
         "groupements/<int:pk>/membres/<int:member_pk>/statut/",
-        views.grouping_member_status,
+        grouping_views.grouping_member_status,
         name="grouping_member_status",
     ),
     path("groupements/<int:pk>/lots/", grouping_views.grouping_editor, name="grouping_editor"),

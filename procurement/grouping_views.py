@@ -15,7 +15,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import HttpResponseRedirect
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
@@ -23,8 +23,15 @@ from django.views.decorators.http import require_GET, require_POST
 from procurement import selectors, services
 from procurement.cost_sharing import KEY_LABELS
 from procurement.errors import ConflictError, DomainError, PermissionDenied
-from procurement.forms import DateInput
-from procurement.models import Collectivity, CostSharingKey, Grouping, GroupingMemberStatus, GroupingStatus
+from procurement.forms import DateInput, MemberStatusForm
+from procurement.models import (
+    Collectivity,
+    CostSharingKey,
+    Grouping,
+    GroupingMember,
+    GroupingMemberStatus,
+    GroupingStatus,
+)
 from tenders.selectors import GroupingTotals, grouping_totals
 
 EDITOR_TEMPLATE = "procurement/grouping_editor/editor.html"
@@ -319,6 +326,20 @@ def _member_choices(grouping: Grouping):
         .exclude(pk__in=active)
         .order_by("name")
     )
+
+
+@login_required
+@require_POST
+def grouping_member_status(request, pk: int, member_pk: int):
+    """A member's adhesion moves on (accepted, signed) or is withdrawn, by its own buyers or the coordinator."""
+    grouping = selectors.get_grouping_for(user=request.user, pk=pk)
+    member = get_object_or_404(GroupingMember.objects.select_related("collectivity"), grouping=grouping, pk=member_pk)
+
+    def operation(data):
+        services.grouping_member_set_status(member=member, actor=request.user, **data)
+
+    success = f"Adhésion de {member.collectivity.name} mise à jour."
+    return _submit(request, grouping, MemberStatusForm(request.POST), operation, success=success, anchor="#membres")
 
 
 @login_required

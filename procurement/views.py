@@ -6,18 +6,16 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, Q, Sum
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from catalog.models import Family
 from procurement import selectors, services
-from procurement.errors import DomainError, PermissionDenied
+from procurement.errors import DomainError
 from procurement.forms import CampaignForm, GroupingCreateForm, MemberStatusForm, NeedLineEditForm, NeedLineForm
 from procurement.models import (
     CampaignStatus,
     Collectivity,
     CollectivityKind,
-    GroupingMember,
     MatchStatus,
     NeedLine,
     ParticipationStatus,
@@ -420,26 +418,6 @@ def _procedure_for(grouping, totals):
     from procurement.grouping_rules import assess_grouping
 
     return assess_grouping(grouping=grouping, totals=totals)
-
-
-@login_required
-@require_POST
-def grouping_member_status(request, pk: int, member_pk: int):
-    grouping = selectors.get_grouping_for(user=request.user, pk=pk)
-    member = get_object_or_404(GroupingMember, grouping=grouping, pk=member_pk)
-    form = MemberStatusForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, "Le statut demandé n'est pas valide : " + " ".join(form.errors.get("status", [])))
-        return redirect("procurement:grouping_detail", pk=grouping.pk)
-    try:
-        services.grouping_member_set_status(member=member, actor=request.user, **form.cleaned_data)
-    except PermissionDenied as exc:
-        raise DjangoPermissionDenied(exc.message) from exc
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, f"Adhésion de {member.collectivity.name} mise à jour.")
-    return redirect(reverse("procurement:grouping_detail", kwargs={"pk": grouping.pk}) + "#membres")
 
 
 # Audit trail

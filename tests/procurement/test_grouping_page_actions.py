@@ -64,6 +64,58 @@ def test_a_refused_operation_is_an_error_message_and_changes_nothing(client, gro
     assert Grouping.objects.get(pk=grouping.pk).status == grouping.status
 
 
+def member_status(client, grouping, collectivity, data: dict):
+    member = GroupingMember.objects.get(grouping=grouping, collectivity=collectivity)
+    return client.post(reverse("procurement:grouping_member_status", args=[grouping.pk, member.pk]), data)
+
+
+def test_a_member_records_its_adhesion_from_the_members_section(client, grouping, alice, commune_a):
+    client.force_login(alice)
+
+    response = member_status(
+        client,
+        grouping,
+        commune_a,
+        {"status": "accepted", "deliberation_reference": "DEL-2026-14", "deliberation_date": "2026-03-02"},
+    )
+
+    assert response.status_code == 302 and response.url == detail(grouping, "#membres")
+    assert flashed(response) == [("success", f"Adhésion de {commune_a.name} mise à jour.")]
+    member = GroupingMember.objects.get(grouping=grouping, collectivity=commune_a)
+    assert (member.status, member.deliberation_reference) == (GroupingMemberStatus.ACCEPTED, "DEL-2026-14")
+
+
+def test_an_adhesion_without_its_deliberation_is_refused_with_the_reason(client, grouping, alice, commune_a):
+    client.force_login(alice)
+    before = GroupingMember.objects.get(grouping=grouping, collectivity=commune_a).status
+
+    response = member_status(client, grouping, commune_a, {"status": "accepted"})
+
+    assert response.status_code == 302 and response.url == detail(grouping, "#membres")
+    assert flashed(response) == [("error", "Indiquez la référence et la date de la délibération d'adhésion.")]
+    assert GroupingMember.objects.get(grouping=grouping, collectivity=commune_a).status == before
+
+
+def test_an_unknown_member_status_is_an_error_message(client, grouping, alice, commune_a):
+    client.force_login(alice)
+
+    response = member_status(client, grouping, commune_a, {"status": "invited"})
+
+    [(level, message)] = flashed(response)
+    assert response.url == detail(grouping, "#membres") and level == "error" and "invited" in message
+
+
+def test_a_member_cannot_change_another_members_adhesion(client, grouping, bob, commune_a):
+    """Bob's commune shares the grouping, so he sees the page, but Alice's membership is not his: 403."""
+    client.force_login(bob)
+    before = GroupingMember.objects.get(grouping=grouping, collectivity=commune_a).status
+
+    response = member_status(client, grouping, commune_a, {"status": "withdrawn"})
+
+    assert response.status_code == 403
+    assert GroupingMember.objects.get(grouping=grouping, collectivity=commune_a).status == before
+
+
 def cost_sharing(client, grouping, version: int):
     return client.post(
         reverse("procurement:grouping_cost_sharing", args=[grouping.pk]),
