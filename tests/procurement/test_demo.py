@@ -6,7 +6,7 @@ import pytest
 from django.core.management import call_command
 from pypdf import PdfReader
 
-from procurement.models import Campaign, Grouping, MatchStatus, NeedLine, User
+from procurement.models import AuditEvent, Campaign, Grouping, MatchStatus, NeedLine, User
 from reports.models import GeneratedDocument
 from tenders.models import Publication
 
@@ -35,6 +35,9 @@ def test_demo_builds_the_whole_flow_and_prints_the_logins(demo_settings):
     assert all(g.lots.exists() for g in Grouping.objects.all())
     assert GeneratedDocument.objects.filter(status="done").count() == 6
     assert Publication.objects.published().count() == 1
+    # the territory load leaves the same audit row as the import commands
+    [territory] = AuditEvent.objects.filter(action="reference.import_territoire")
+    assert territory.after["created"] > 0 and "intégré" in territory.after["source"]
 
     pdfs = sorted(demo_settings.glob("*.pdf"))
     assert len(pdfs) == 4 and len(list(demo_settings.glob("*.xlsx"))) == 2

@@ -94,6 +94,7 @@ class Command(BaseCommand):
 
     def load_territory(self) -> None:
         from procurement import reference
+        from procurement.services.housekeeping import reference_import_record
 
         data_dir = Path(settings.REFERENCE_DATA_DIR)
         cpv = data_dir / "reference" / "cpv" / "cpv_2008_fr_en.csv"
@@ -102,15 +103,24 @@ class Command(BaseCommand):
         if (data_dir / "reference" / "collectivites" / "communes.csv").exists():
             progress = lambda message: self.stdout.write(f"  {message}")  # noqa: E731
             self.stdout.write(f"  Données de référence : {data_dir}")
-            self.stdout.write(
-                f"  {reference.import_collectivites(data_dir, departements=[DEPARTEMENT_CODE], progress=progress)}"
-            )
-            self.stdout.write(
-                f"  {reference.import_etablissements(data_dir, departements=[DEPARTEMENT_CODE], progress=progress)}"
-            )
+            for kind, run in (
+                ("collectivites", reference.import_collectivites),
+                ("etablissements", reference.import_etablissements),
+            ):
+                report = run(data_dir, departements=[DEPARTEMENT_CODE], progress=progress)
+                # the same audit row as the import commands: where the data came from and what changed
+                reference_import_record(
+                    kind=kind,
+                    source=str(reference.reference_folder(data_dir, kind)),
+                    report=report,
+                    departements=[DEPARTEMENT_CODE],
+                )
+                self.stdout.write(f"  {report}")
         else:
             self.stdout.write(f"  {data_dir} absent : jeu de démonstration intégré.")
-            self.stdout.write(f"  {reference.load_builtin_territory()}")
+            report = reference.load_builtin_territory()
+            reference_import_record(kind="territoire", source="territoire intégré (Ille-et-Vilaine)", report=report)
+            self.stdout.write(f"  {report}")
 
     def pick_territory(self) -> tuple[Collectivity, list[Collectivity]]:
         departement = Collectivity.objects.get(kind=CollectivityKind.DEPARTEMENT, insee_code=DEPARTEMENT_CODE)
