@@ -9,6 +9,7 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Count, Max, Q
+from django.utils import timezone
 
 from catalog import matching
 from catalog.models import AliasStatus, CatalogAlias, CatalogItem, CpvCode, Family
@@ -176,6 +177,13 @@ def _require_can_confirm(*, need_line: NeedLine, actor: User) -> None:
     raise PermissionDenied(f"Vous ne pouvez pas confirmer les besoins de {need_line.collectivity.name}.")
 
 
+def _learnt_wording(text: str) -> tuple[str, str]:
+    """The wording a line teaches (its text without the leading quantity) and its normalised form."""
+    _, _, wording = matching.extract_quantity(text)
+    wording = (wording or text).strip()[:300]
+    return wording, matching.normalise(wording)[:300]
+
+
 @transaction.atomic
 def alias_learn(*, need_line: NeedLine, item: CatalogItem, actor: User | None) -> CatalogAlias:
     """Record the line's wording as an alias of ``item`` for the line's collectivité (status proposed).
@@ -185,9 +193,7 @@ def alias_learn(*, need_line: NeedLine, item: CatalogItem, actor: User | None) -
     else's until an administrator makes it global. The quantity written at the start ("20 tablettes") is
     dropped, so the alias is the wording of the item only.
     """
-    _, _, wording = matching.extract_quantity(need_line.text)
-    wording = (wording or need_line.text).strip()[:300]
-    normalized = matching.normalise(wording)[:300]
+    wording, normalized = _learnt_wording(need_line.text)
     if not normalized:
         raise DomainError("Ce texte ne contient aucun mot exploitable : il ne peut pas devenir un synonyme.")
     alias, _ = CatalogAlias.objects.get_or_create(
@@ -206,17 +212,16 @@ def need_line_confirm_match(*, need_line: NeedLine, item: CatalogItem, actor: Us
     Invariants: the actor is a buyer or coordinator of the line's collectivité, or the campaign coordinator;
     the item is active; status becomes confirmed with score 100 and the item's CPV code; one audit row
     ``need_line.confirm_match`` records before and after; the wording becomes a proposed alias for the
-    line's collectivité (``alias_learn``).
+    line's collectivité (``alias_learn``); the collectivité's other lines of the campaign with the same wording,
+    still to review or unmatched, take the item at once (``_match_same_wording``), and are returned as
+    ``need_line.same_wording_matched``.
     """
     _require_can_confirm(need_line=need_line, actor=actor)
     if not item.is_active:
         raise DomainError("Cet article n'est plus proposé au catalogue.", field="catalog_item")
     before = snapshot(need_line, MATCH_FIELDS)
-    need_line.catalog_item = item
-    need_line.cpv_id = item.cpv_id
-    need_line.match_score = 100.0
-    need_line.match_status = MatchStatus.CONFIRMED
-    need_line.match_explanation = f"Rapprochement confirmé par {actor.get_full_name() or actor.get_username()}."[:500]
+    who = actor.get_full_name() or actor.get_username()
+    _give_item(need_line, item, MatchStatus.CONFIRMED, f"Rapprochement confirmé par {who}.")
     need_line.save(update_fields=[*MATCH_FIELDS, "updated_at"])
     alias_learn(need_line=need_line, item=item, actor=actor)
     audit_record(
@@ -227,7 +232,52 @@ def need_line_confirm_match(*, need_line: NeedLine, item: CatalogItem, actor: Us
         before=before,
         after=snapshot(need_line, MATCH_FIELDS),
     )
+    need_line.same_wording_matched = _match_same_wording(need_line=need_line, item=item, actor=actor)
     return need_line
+
+
+def _give_item(line: NeedLine, item: CatalogItem, status: str, explanation: str) -> None:
+    line.catalog_item = item
+    line.cpv_id = item.cpv_id
+    line.match_score = 100.0
+    line.match_status = status
+    line.match_explanation = explanation[:500]
+
+
+def _match_same_wording(*, need_line: NeedLine, item: CatalogItem, actor: User) -> list[NeedLine]:
+    """The collectivité's other lines of the campaign, still to review or unmatched, that say the same thing
+    (same normalised wording, quantity aside) take the confirmed item at once, as the learnt alias would give
+    them on their next match: status matched (nobody looked at them), score 100, one audit row each.
+    No index rebuild: the confirmation already says what the wording means."""
+    _, normalized = _learnt_wording(need_line.text)
+    pending = (
+        NeedLine.objects.filter(
+            campaign_id=need_line.campaign_id,
+            collectivity_id=need_line.collectivity_id,
+            match_status__in=[MatchStatus.REVIEW, MatchStatus.UNMATCHED],
+        )
+        .exclude(pk=need_line.pk)
+        .select_related("collectivity")
+    )
+    same = [line for line in pending if _learnt_wording(line.text)[1] == normalized]
+    who = actor.get_full_name() or actor.get_username()
+    for line in same:
+        before = snapshot(line, MATCH_FIELDS)
+        explanation = f"Même libellé qu'une ligne confirmée par {who} : « {item.label} »."
+        _give_item(line, item, MatchStatus.MATCHED, explanation)
+        line.match_candidates = [{"item_id": item.pk, "label": item.label, "score": 100.0}]
+        line.updated_at = timezone.now()
+        audit_record(
+            actor=actor,
+            action="need_line.match_same_wording",
+            target=line,
+            collectivity=line.collectivity,
+            before=before,
+            after=snapshot(line, MATCH_FIELDS),
+        )
+    if same:
+        NeedLine.objects.bulk_update(same, [*MATCH_FIELDS, "updated_at"])
+    return same
 
 
 @transaction.atomic

@@ -7,6 +7,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from catalog import selectors, services
@@ -124,24 +125,40 @@ def review_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     code = request.POST.get("item", "").strip()[:80]
     item = CatalogItem.objects.active().filter(code=code).first()
     error = ""
+    same_wording = []
     try:
         if item is None:
             raise DomainError(_("Choisissez un article du catalogue (code inconnu : « %(code)s »).") % {"code": code})
-        services.need_line_confirm_match(need_line=line, item=item, actor=request.user)
+        confirmed = services.need_line_confirm_match(need_line=line, item=item, actor=request.user)
+        same_wording = confirmed.same_wording_matched
     except PermissionDenied as exc:
         return HttpResponseForbidden(exc.message)
     except DomainError as exc:
         error = exc.message
-    if not request.htmx:
+    if not request.htmx or same_wording:
+        # other rows of the queue changed too: the whole page is shown again, with the message
         if error:
             messages.error(request, error)
         else:
-            messages.success(request, _("Ligne confirmée : « %(label)s ».") % {"label": item.label})
+            messages.success(request, _confirmed_message(item, len(same_wording)))
+        if request.htmx:
+            return HttpResponse(headers={"HX-Refresh": "true"})
         return redirect("catalog:review_queue", pk=line.campaign_id)
     line = get_need_line_for(user=request.user, pk=pk)
     confirmable = selectors.confirmable_collectivity_ids(user=request.user, campaign=line.campaign)
     context = {"line": _decorate([line], confirmable)[0], "error": error}
     return render(request, "catalog/_review_row.html", context)
+
+
+def _confirmed_message(item: CatalogItem, same_wording: int) -> str:
+    message = _("Ligne confirmée : « %(label)s ».") % {"label": item.label}
+    if same_wording:
+        message += " " + ngettext(
+            "%(count)d autre ligne de même libellé a reçu le même article.",
+            "%(count)d autres lignes de même libellé ont reçu le même article.",
+            same_wording,
+        ) % {"count": same_wording}
+    return message
 
 
 @login_required

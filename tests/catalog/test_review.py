@@ -90,6 +90,32 @@ def test_htmx_confirm_swaps_the_row_and_learns_the_wording(client, lines, campai
     assert CatalogAlias.objects.filter(item=item, collectivity=commune_a, status=AliasStatus.PROPOSED).exists()
 
 
+def test_confirming_a_line_gives_its_item_to_the_same_wording_at_once(
+    client, lines, campaign, alice, commune_a, commune_b
+):
+    """The identical lines of the same collectivité in the queue take the item (status matched, not confirmed:
+    nobody looked at them); other collectivités' lines and other wordings are left alone; the page reloads."""
+    line = _line(lines, "écran interactif", commune_a)
+    twin = f.NeedLineFactory(campaign=campaign, collectivity=commune_a, text="3 Écrans interactifs", quantity=3)
+    services.need_lines_match(lines=[twin])
+    item = CatalogItem.objects.get(code="eni-75")
+
+    response = login(client, alice).post(
+        reverse("catalog:review_confirm", args=[line.pk]), {"item": item.code}, HTTP_HX_REQUEST="true"
+    )
+
+    assert response.status_code == 200 and response.headers["HX-Refresh"] == "true"
+    twin.refresh_from_db()
+    assert (twin.match_status, twin.catalog_item, twin.match_score) == (MatchStatus.MATCHED, item, 100.0)
+    assert "Même libellé" in twin.match_explanation
+    other = _line(lines, "écran interactif", commune_b)
+    assert other.match_status == MatchStatus.REVIEW  # proposed to B as before, still for B to check
+    assert _line(lines, "casque audio avec micro", commune_a).match_status == MatchStatus.REVIEW
+    assert AuditEvent.objects.filter(action="need_line.match_same_wording", target_id=str(twin.pk)).count() == 1
+    page = client.get(_review_url(campaign)).content.decode()
+    assert "1 autre ligne de même libellé a reçu le même article." in page
+
+
 def test_confirm_with_an_unknown_code_shows_an_error_in_the_row(client, lines, alice, commune_a):
     line = _line(lines, "casque audio avec micro", commune_a)
     response = login(client, alice).post(
