@@ -177,8 +177,10 @@ def _require_can_confirm(*, need_line: NeedLine, actor: User) -> None:
     raise PermissionDenied(f"Vous ne pouvez pas confirmer les besoins de {need_line.collectivity.name}.")
 
 
+@functools.lru_cache(maxsize=50_000)
 def _learnt_wording(text: str) -> tuple[str, str]:
-    """The wording a line teaches (its text without the leading quantity) and its normalised form."""
+    """The wording a line teaches (its text without the leading quantity) and its normalised form. Cached: a
+    bulk confirmation compares each confirmed line with the same pending lines again."""
     _, _, wording = matching.extract_quantity(text)
     wording = (wording or text).strip()[:300]
     return wording, matching.normalise(wording)[:300]
