@@ -370,13 +370,22 @@ def _pattern_quantity(base: str, low: str) -> tuple[int, str] | None:
     return None
 
 
+# A buying verb before the quantity ("Achat de 12 écrans", "acq. 15 PC", "Fourniture de 3 VPI") says nothing
+# about what is bought: the quantity after it is still the line's.
+_BUYING_LEAD_RE = re.compile(
+    r"^\s*(?:achats?|acquisitions?|acq|commandes?|cdes?|fournitures?|fourn|livraisons?|besoins?|prevoir)"
+    r"\s*\.?\s*(?:(?:de|des|du)\s+|d\s*'\s*|:\s*)?"
+)
+
+
 def extract_quantity(text: str) -> tuple[int | None, str | None, str]:
-    """Find the quantity a buyer wrote at the start or around a multiplication sign.
+    """Find the quantity a buyer wrote at the start, after a buying verb, or around a multiplication sign.
 
     Returns ``(quantity, unit, remaining text)``; unit is one of the need line units ("licence", "jour", "metre"…)
     or None for plain units. Handles "20 tablettes", "lot de 5 casques" (5), "3 lots de 5" (3 lots), "x12",
-    "12x", "12 x tablette", "qté : 12", "2 classes mobiles de 16" (2), "trois casques". Sizes ("10 pouces",
-    "8 Go") and years ("2026") are never taken as quantities.
+    "12x", "12 x tablette", "qté : 12", "2 classes mobiles de 16" (2), "trois casques", "achat de 12 écrans" (12,
+    the verb is dropped from the remaining text). Sizes ("10 pouces", "8 Go") and years ("2026") are never taken
+    as quantities.
     """
     if not isinstance(text, str) or not text.strip():
         return None, None, ""
@@ -389,9 +398,15 @@ def extract_quantity(text: str) -> tuple[int | None, str | None, str]:
     words = list(_WORD_RE.finditer(low))
     if not words:
         return None, None, _tidy(base)
+    start = 0
+    lead = _BUYING_LEAD_RE.match(low)
+    if lead is not None:
+        after = [w for w in words if w.start() >= lead.end()]
+        if after and _number(after[0].group(0)) is not None:
+            words, start = after, lead.end()
     first = words[0].group(0)
     value = _number(first)
-    if value is None or (len(first) == 4 and 1900 <= value <= 2100) or low[: words[0].start()].strip(" -•*"):
+    if value is None or (len(first) == 4 and 1900 <= value <= 2100) or low[start : words[0].start()].strip(" -•*"):
         return None, None, _tidy(base)
     following = words[1].group(0) if len(words) > 1 else ""
     if following in _MEASURE_WORDS or re.match(r"\d+[.,]\d", low[words[0].start() :]):

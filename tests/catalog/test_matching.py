@@ -71,6 +71,11 @@ def test_normalise_is_idempotent():
         ("100 mètres de câble cat6", 100, "metre", "câble cat6"),
         ("trois vidéoprojecteurs", 3, None, "vidéoprojecteurs"),
         ("Qté : 8 - souris", 8, None, "- souris"),
+        ("Achat de 12 écrans interactifs", 12, None, "écrans interactifs"),
+        ("acq. 15 PC portables", 15, None, "PC portables"),
+        ("Acquisition d'1 serveur", 1, None, "serveur"),
+        ("Fourniture de 30 licences ENT", 30, "licence", "ENT"),
+        ("Commande : 4 casques", 4, None, "casques"),
     ],
 )
 def test_extract_quantity_finds_the_quantity(text, quantity, unit, rest):
@@ -85,6 +90,9 @@ def test_extract_quantity_finds_the_quantity(text, quantity, unit, rest):
         "10 pouces tablette",
         "2026 renouvellement des PC",
         "écran 1920 x 1080",
+        "Achat de 2026 licences",
+        "Acquisition de 10 pouces",
+        "Achat de tablettes",
     ],
 )
 def test_extract_quantity_ignores_sizes_years_and_resolutions(text):
@@ -326,6 +334,12 @@ def test_results_are_memoised_on_the_normalised_text(index, monkeypatch):
     again = matching.match(index, "3 tablettes  10 POUCES")  # other quantity and case: same normalised query
     assert again is first
     assert calls == []
+
+
+def test_a_quantity_after_a_buying_verb_is_not_a_size(index):
+    """ "15" in "acq. 15 PC portables" is how many, not the 15.6-inch teacher laptop."""
+    assert matching.prepare("acq. 15 PC portables") == matching.prepare("PC portables")
+    assert matching.match(index, "Achat de 15 ordinateurs portables") is matching.match(index, "ordinateurs portables")
 
 
 def test_memoised_results_respect_learnt_aliases_of_each_scope():
