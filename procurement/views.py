@@ -193,6 +193,7 @@ def campaign_detail(request, pk: int):
         else {}
     )
     declaring = selectors.declaring_collectivities_for(user=user, campaign=campaign)
+    own_participations = [p for p in participations if p.collectivity_id in own_ids]
     context = {
         "nav": "campaigns",
         "campaign": campaign,
@@ -203,7 +204,9 @@ def campaign_detail(request, pk: int):
         "filters": filters,
         "totals": totals,
         "to_review": to_review,
-        "participations": [p for p in participations if p.collectivity_id in own_ids],
+        "participations": own_participations,
+        # One member's own lines need no "Membre" column; the coordinator and multi-collectivité users do.
+        "show_member": is_coordinator or len(own_participations) > 1,
         "status_counts": status_counts,
         "participation_statuses": ParticipationStatus.choices,
         "can_declare": campaign.accepts_declarations() and declaring.exists(),

@@ -32,6 +32,21 @@ def number(value) -> str:
     return ("-" if integer < 0 else "") + group_thousands(str(abs(integer)), NNBSP)
 
 
+def plural_fr(word: str, count) -> str:
+    """French plural of a unit name for a count: 1 unité, 2 unités, 3 mois (from 2 on, as French counts)."""
+    try:
+        many = abs(float(count)) >= 2
+    except (TypeError, ValueError):
+        many = False
+    return word + "s" if many and word and word[-1] not in "sxz" else word
+
+
+@register.filter
+def quantity_unit(line) -> str:
+    """A need line's quantity with its unit, agreed in number: « 1 200 unités », « 1 licence », « 3 mois »."""
+    return f"{number(line.quantity)} {plural_fr(str(line.get_unit_display()), line.quantity)}"
+
+
 @register.simple_tag(takes_context=True)
 def sort_th(context, label: str, key: str, css_class: str = ""):
     """A column header that sorts the table by `key` (?tri=key / ?tri=-key) and announces its state."""

@@ -85,3 +85,21 @@ def test_document_filter_uses_no_break_spaces_and_a_dash_for_none():
     assert render(document, v=None) == "—"
     assert render(document, v="n/a") == "n/a"
     assert render("{% load documents %}{{ v|quantity }}", v=12345) == f"12{NBSP}345"
+
+
+@pytest.mark.parametrize(
+    ("quantity", "unit", "expected"),
+    [
+        (1, "unite", "1 unité"),
+        (10, "unite", "10 unités"),
+        (1200, "licence", "1\u202f200 licences"),
+        (3, "mois", "3 mois"),
+        (2, "an", "2 ans"),
+        (1, "metre", "1 mètre"),
+    ],
+)
+def test_quantities_agree_with_their_unit(quantity, unit, expected):
+    from procurement.models import NeedLine
+    from procurement.templatetags.mutualis import quantity_unit
+
+    assert quantity_unit(NeedLine(quantity=quantity, unit=unit)) == expected

@@ -82,6 +82,15 @@ def test_buyer_sees_only_its_own_lines_and_the_coordinator_sees_all(
     assert "Tablettes de Bruz" in body and "Portables de Cesson" in body
 
 
+def test_the_member_column_is_shown_only_to_who_sees_several_members(client, alice, carol, campaign, commune_a):
+    f.NeedLineFactory(campaign=campaign, collectivity=commune_a, text="Tablettes de Bruz")
+    url = reverse("procurement:campaign_detail", args=[campaign.pk])
+    client.force_login(alice)
+    assert "tri=-membre" not in client.get(url).content.decode()  # the sortable header of the column
+    client.force_login(carol)
+    assert "tri=-membre" in client.get(url).content.decode()
+
+
 def test_campaign_lines_are_filterable_sortable_and_paginated(client, carol, campaign, commune_a):
     for n in range(55):
         f.NeedLineFactory(
