@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 import json
 import zipfile
 from collections.abc import Iterator
@@ -30,7 +31,8 @@ class BatchError(Exception):
 
 
 def read_texts(path: Path) -> list[str]:
-    """The texts of a CSV (comma or semicolon, UTF-8) or XLSX file: the ``text`` column, else the first one."""
+    """The texts of a CSV (comma, semicolon or tab; UTF-8 or Windows-1252) or XLSX file: the ``text`` column,
+    else the first one."""
     if not path.exists() or not path.is_file():
         raise BatchError(f"Fichier introuvable : {path}")
     suffix = path.suffix.lower()
@@ -49,16 +51,16 @@ def read_texts(path: Path) -> list[str]:
 
 
 def _csv_rows(path: Path) -> Iterator[list]:
+    """Rows of a CSV file decoded and split as the needs import does: UTF-8, UTF-16 or Windows-1252 (a French
+    Excel « CSV (séparateur : point-virgule) »), delimiter sniffed."""
+    from procurement.imports.reading import FileRejected, csv_delimiters, decode_text
+
     try:
-        with open(path, encoding="utf-8-sig", newline="") as fh:
-            sample = fh.read(4096)
-            if "\x00" in sample:
-                raise BatchError(f"Le fichier {path.name} n'est pas un fichier CSV texte.")
-            fh.seek(0)
-            delimiter = ";" if sample.count(";") > sample.count(",") else ","
-            yield from csv.reader(fh, delimiter=delimiter)
-    except UnicodeDecodeError as exc:
-        raise BatchError(f"Le fichier {path.name} n'est pas encodé en UTF-8.") from exc
+        text = decode_text(path.read_bytes())
+    except FileRejected as exc:
+        raise BatchError(f"{path.name} : {exc.message}") from exc
+    try:
+        yield from csv.reader(io.StringIO(text, newline=""), delimiter=csv_delimiters(text)[0])
     except csv.Error as exc:
         raise BatchError(f"Le fichier {path.name} n'est pas un CSV valide : {exc}.") from exc
 

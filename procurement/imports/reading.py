@@ -266,7 +266,7 @@ def _limited(rows):
 # CSV
 
 
-def _decode(content: bytes) -> str:
+def decode_text(content: bytes) -> str:
     """UTF-8 (with or without BOM), UTF-16 with BOM (Excel « texte Unicode »), else Windows-1252."""
     if content.startswith(codecs.BOM_UTF8):
         content, encodings = content[len(codecs.BOM_UTF8) :], ("utf-8", "cp1252")
@@ -288,7 +288,8 @@ def _decode(content: bytes) -> str:
     return text
 
 
-def _delimiters(text: str) -> list[str]:
+def csv_delimiters(text: str) -> list[str]:
+    """Candidate delimiters of a CSV text, the sniffed one first (a French Excel export uses « ; »)."""
     sample = text[:65536]
     sample = sample[: sample.rfind("\n")] if "\n" in sample else sample
     try:
@@ -299,12 +300,12 @@ def _delimiters(text: str) -> list[str]:
 
 
 def _open_csv(content: bytes) -> Table:
-    text = _decode(content)
+    text = decode_text(content)
     first_line, _, rest = text.partition("\n")
     if first_line.strip().lower().startswith("sep=") and len(first_line.strip()) == 5:
         candidates, text = [first_line.strip()[4]], rest  # Excel's « sep=; » first line
     else:
-        candidates = _delimiters(text)
+        candidates = csv_delimiters(text)
     best = None
     for delimiter in candidates:
         rows = enumerate(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), start=1)

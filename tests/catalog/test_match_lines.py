@@ -60,12 +60,27 @@ def test_match_lines_uses_the_first_column_of_an_xlsx_without_text_column(seeded
     assert rows[1]["status"] == "unmatched"
 
 
+def test_match_lines_reads_a_french_excel_csv_export(seeded, tmp_path):
+    """Excel's « CSV (séparateur : point-virgule) » is Windows-1252 with semicolons and CRLF."""
+    source = tmp_path / "besoins.csv"
+    source.write_bytes(
+        "Libellé;Quantité\r\nvidéoprojecteur interactif;2\r\nécran numérique 75 pouces;1\r\n".encode("cp1252")
+    )
+    output = tmp_path / "out.csv"
+
+    call_command("match_lines", str(source), "--output", str(output))
+
+    rows = _read(output)
+    assert [r["text"] for r in rows] == ["vidéoprojecteur interactif", "écran numérique 75 pouces"]
+    assert rows[0]["cpv_code"] == "38652120"
+
+
 @pytest.mark.parametrize(
     ("name", "content", "message"),
     [
         ("absent.csv", None, "Fichier introuvable"),
         ("faux.xlsx", b"pas un classeur", "classeur Excel lisible"),
-        ("latin1.csv", "text\nécran\n".encode("latin-1"), "UTF-8"),
+        ("binaire.csv", b"text\n\x00\x01\x02\x00", "ni un classeur Excel"),
         ("vide.csv", b"", "est vide"),
         ("notes.pdf", b"%PDF", "Format non pris en charge"),
     ],
