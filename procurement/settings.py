@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # ReDoc served by the app, not from a CDN
     "django_htmx",
     "procurement",
     "catalog",
@@ -203,6 +204,7 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Recensement des besoins, groupements de commandes et publication de la demande agrégée.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "ENUM_NAME_OVERRIDES": {
         "CollectivityKindEnum": "procurement.models.CollectivityKind",

@@ -140,6 +140,15 @@ def test_openapi_schema_and_docs_are_served(api_client, db):
     assert api_client.get("/api/v1/docs/").status_code == 200
 
 
+def test_the_api_docs_load_nothing_from_another_origin(client, db):
+    response = client.get("/api/v1/docs/")
+    body = response.content.decode()
+    assert "/static/drf_spectacular_sidecar/redoc/" in body
+    assert "cdn." not in body and "googleapis" not in body
+    # ReDoc's own footer badge is an image on Redocly's CDN: the browser is told not to fetch it
+    assert "img-src 'self' data:" in response["Content-Security-Policy"]
+
+
 def test_outsider_gets_404_on_every_object_route(api_client, oscar, campaign, commune_a):
     line = f.NeedLineFactory(campaign=campaign, collectivity=commune_a)
     grouping = f.GroupingFactory(campaign=campaign)
