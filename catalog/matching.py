@@ -286,11 +286,14 @@ class _SubIndex:
     @functools.lru_cache(maxsize=20_000)  # noqa: B019  (one sub-index per catalog version; bounded)
     def expand(self, token: str) -> tuple[tuple[str, float], ...]:
         """Vocabulary tokens matching a query token: itself, or close spellings (similarity 0–1)."""
+        # A size of the line ("75pouce") also answers a wording that gives its number alone ("eni 75").
+        measure = _MEASURE_RE.match(token)
+        bare = ((measure.group(1), EQUIVALENT_SIMILARITY),) if measure and measure.group(1) in self.postings else ()
         if token in self.postings:
             near = tuple((v, EQUIVALENT_SIMILARITY) for v in EQUIVALENT_WORDS.get(token, ()) if v in self.postings)
-            return ((token, 1.0), *near)
+            return ((token, 1.0), *near, *bare)
         if len(token) < 5 or token[0].isdigit():
-            return ()
+            return bare
         counts: dict[str, int] = defaultdict(int)
         for gram in _trigrams(token):
             for vocab in self.vocab_by_trigram.get(gram, ()):
@@ -387,6 +390,7 @@ class _Scored:
     score: float
     doc: _Doc
     matched: list[tuple[str, str, float]]  # (query token, doc token, similarity)
+    conflicts: tuple[str, ...] = ()  # sizes of the line the item contradicts ("55pouce" against a 65-inch screen)
 
 
 @dataclass
@@ -476,18 +480,18 @@ def _score_doc(sub: _SubIndex, doc: _Doc, query: _Query, scope: Hashable | None,
     if (1.0 - SPELLING_SHARE) * base + 100.0 * SPELLING_SHARE + 0.1 < floor and doc.text != query.text:
         return None  # even a perfect rapidfuzz ratio cannot lift it to the floor (0.1: rounding margin)
     score = (1.0 - SPELLING_SHARE) * base + SPELLING_SHARE * fuzz.token_set_ratio(query.text, doc.text)
-    if query.measures:
-        score -= MEASURE_CONFLICT_PENALTY * _measure_conflicts(sub, query, known)
+    conflicts = _measure_conflicts(sub, query, known) if query.measures else ()
+    score -= MEASURE_CONFLICT_PENALTY * min(len(conflicts), 2)
     score = 100.0 if doc.text == query.text else min(score, 99.0)
     matched = [(q, vocab, sim) for q, (vocab, sim) in in_item.items()]
-    return _Scored(key=doc.key, score=round(max(0.0, min(score, 100.0)), 1), doc=doc, matched=matched)
+    score = round(max(0.0, min(score, 100.0)), 1)
+    return _Scored(key=doc.key, score=score, doc=doc, matched=matched, conflicts=conflicts)
 
 
-def _measure_conflicts(sub: _SubIndex, query: _Query, known: frozenset[str]) -> int:
-    """How many sizes of the line the item contradicts: it has sizes in the same unit, none of them equal."""
+def _measure_conflicts(sub: _SubIndex, query: _Query, known: frozenset[str]) -> tuple[str, ...]:
+    """The sizes of the line the item contradicts: it has sizes in the same unit, none of them equal."""
     units = sub.units_of(known)
-    conflicts = sum(1 for q, unit in query.measures if q not in known and unit in units)
-    return min(conflicts, 2)
+    return tuple(q for q, unit in query.measures if q not in known and unit in units)
 
 
 def _rank(
@@ -580,7 +584,25 @@ def _explain(best: _Scored, entry: Entry, status: str) -> str:
         STATUS_UNMATCHED: "Rapprochement trop incertain",
     }[status]
     text = f"{verdict} avec « {entry.label} » (score {best.score:.0f}/100) : mots reconnus {words_text}, via {via}."
+    if best.conflicts:
+        sizes = ", ".join(_readable_measure(q) for q in best.conflicts)
+        text += f" Taille demandée ({sizes}) absente de cet article."
     return text[:500]
+
+
+_UNIT_DISPLAY = {"go": "Go", "to": "To", "mo": "Mo", "ghz": "GHz", "mhz": "MHz", "w": "W", "va": "VA", "lm": "lumens"}
+_UNIT_WORDS = {"pouce", "port", "place", "poste", "an"}  # written out, plural from 2 on
+
+
+def _readable_measure(token: str) -> str:
+    """ "55pouce" → "55 pouces", "64go" → "64 Go"."""
+    m = _MEASURE_RE.match(token)
+    if m is None:
+        return token
+    number, unit = m.groups()
+    if unit in _UNIT_WORDS:
+        return f"{number} {unit}{'s' if float(number) >= 2 else ''}"
+    return f"{number} {_UNIT_DISPLAY.get(unit, unit)}"
 
 
 def _refuse(reason: str) -> MatchResult:
@@ -637,6 +659,8 @@ def _match_query(index: Index, query: list[str], scope: Hashable | None, top_k: 
         entry = index.entries[best.key]
         runner_up = ranked[1].score if len(ranked) > 1 else None
         status = _status(best.score, runner_up, exact=best.doc.text == prepared.text)
+        if best.conflicts and status == STATUS_MATCHED:
+            status = STATUS_REVIEW  # another size than the one written: a buyer must say whether it will do
         return MatchResult(
             item_id=best.key,
             score=best.score,

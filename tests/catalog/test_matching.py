@@ -184,6 +184,26 @@ def test_contradicting_size_ranks_below_the_right_size(index):
     assert scores.get("eni-65", 0) < scores["eni-86"]
 
 
+@pytest.mark.parametrize("text", ["ENI 75 pouces", "TNI 75 pouces", "eni 86 pouces"])
+def test_a_size_written_out_answers_an_alias_giving_the_number_alone(index, text):
+    """The seed alias is « eni 75 »: the 75 of « 75 pouces » is that number, not an unexplained word."""
+    result = matching.match(index, text)
+    assert result.item_id in ("eni-75", "eni-86")
+    assert result.status == matching.STATUS_MATCHED, result
+
+
+@pytest.mark.parametrize(
+    ("text", "item_id", "size"),
+    [("ENI 55 pouces", "eni-65", "55 pouces"), ("clé USB 64 Go", "cle-usb", "64 Go")],
+)
+def test_an_item_of_another_size_is_never_matched_without_review(index, text, item_id, size):
+    result = matching.match(index, text)
+    assert result.item_id == item_id
+    assert result.score >= matching.MATCH_THRESHOLD  # close enough to propose…
+    assert result.status == matching.STATUS_REVIEW  # …but the buyer decides whether the other size will do
+    assert f"Taille demandée ({size}) absente de cet article." in result.explanation
+
+
 @pytest.mark.parametrize(
     ("text", "item_id"),
     [
