@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import functools
 import threading
+from collections import Counter
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
@@ -15,8 +17,8 @@ from catalog import matching
 from catalog.models import AliasStatus, CatalogAlias, CatalogItem, CpvCode, Family
 from procurement.audit import audit_record, snapshot
 from procurement.errors import DomainError, PermissionDenied
-from procurement.models import MatchStatus, NeedLine, Role, User
-from procurement.selectors import can_coordinate_campaign, user_has_role
+from procurement.models import Campaign, MatchStatus, NeedLine, Role, User
+from procurement.selectors import WRITER_ROLES, can_coordinate_campaign, collectivity_ids_for, user_has_role
 
 MATCH_FIELDS = ["catalog_item", "cpv", "match_score", "match_status", "match_explanation", "match_candidates"]
 TOP_K = 3
@@ -300,6 +302,67 @@ def need_lines_confirm_first_candidate(*, lines: Sequence[NeedLine], actor: User
         need_line_confirm_match(need_line=line, item=item, actor=actor)
         confirmed += 1
     return confirmed
+
+
+# --- Matching again ---------------------------------------------------------------------------------------------
+
+UNDECIDED_STATUSES = (MatchStatus.PENDING, MatchStatus.REVIEW, MatchStatus.UNMATCHED)
+
+
+@dataclass(frozen=True)
+class RematchOutcome:
+    """What ``campaign_lines_rematch`` did: lines run again, lines whose match changed, statuses afterwards."""
+
+    considered: int
+    changed: int
+    statuses: dict[str, int] = field(default_factory=dict)
+
+
+@transaction.atomic
+def campaign_lines_rematch(*, campaign: Campaign, actor: User) -> RematchOutcome:
+    """Run the matching again on the campaign's lines nobody has decided yet, with today's catalog: after items
+    were added, an alias was made valid for all, or a collectivité taught new wordings.
+
+    Invariants:
+    - only lines still pending, to review or unmatched are run again: a confirmed line is a human decision and
+      a matched line may already be in a grouping's lots;
+    - the actor runs it on the lines they may confirm: every line for the campaign's coordinator, else the lines
+      of the collectivités where they are a buyer or coordinator; nobody else (``PermissionDenied``);
+    - rows are locked while they are matched, so a confirmation made meanwhile is never overwritten;
+    - a line whose outcome did not change is not written; each changed line gets one ``need_line.rematch``
+      audit row with before and after; one ``bulk_update`` for all of them.
+    """
+    lines = NeedLine.objects.filter(campaign=campaign, match_status__in=UNDECIDED_STATUSES)
+    if not can_coordinate_campaign(user=actor, campaign=campaign):
+        own = collectivity_ids_for(user=actor, roles=WRITER_ROLES)
+        if not own:
+            raise PermissionDenied("Vous ne pouvez rapprocher aucune ligne de cette campagne.")
+        lines = lines.filter(collectivity_id__in=own)
+    lines = list(lines.select_for_update().select_related("collectivity").order_by("pk"))
+    index = get_index()
+    changed: list[NeedLine] = []
+    now = timezone.now()
+    for line in lines:
+        before = snapshot(line, MATCH_FIELDS)
+        _apply(line, matching.match(index, line.text, top_k=TOP_K, scope=line.collectivity_id))
+        after = snapshot(line, MATCH_FIELDS)
+        if after == before:
+            continue
+        line.updated_at = now
+        changed.append(line)
+        audit_record(
+            actor=actor,
+            action="need_line.rematch",
+            target=line,
+            collectivity=line.collectivity,
+            before=before,
+            after=after,
+        )
+    if changed:
+        NeedLine.objects.bulk_update(changed, [*MATCH_FIELDS, "updated_at"])
+    return RematchOutcome(
+        considered=len(lines), changed=len(changed), statuses=dict(Counter(line.match_status for line in lines))
+    )
 
 
 @transaction.atomic

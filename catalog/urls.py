@@ -9,6 +9,7 @@ urlpatterns = [
     # Before the item pages: "revue" is not an item code.
     path("revue/campagnes/<int:pk>/", views.review_queue, name="review_queue"),
     path("revue/campagnes/<int:pk>/confirmer/", views.review_bulk_confirm, name="review_bulk_confirm"),
+    path("revue/campagnes/<int:pk>/relancer/", views.review_rematch, name="review_rematch"),
     path("revue/lignes/<int:pk>/confirmer/", views.review_confirm, name="review_confirm"),
     path("<slug:code>/", views.item_detail, name="item_detail"),
 ]

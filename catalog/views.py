@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 from catalog import selectors, services
 from catalog.models import CatalogItem
 from procurement.errors import DomainError, PermissionDenied
-from procurement.models import NeedLine
+from procurement.models import MatchStatus, NeedLine
 from procurement.selectors import get_campaign_for, get_need_line_for, need_lines_for
 
 PAGE_SIZE = 50
@@ -183,3 +183,33 @@ def review_bulk_confirm(request: HttpRequest, pk: int) -> HttpResponse:
         request, _("%(count)d ligne(s) confirmée(s) avec leur premier article proposé.") % {"count": count}
     )
     return redirect(back)
+
+
+@login_required
+@require_POST
+def review_rematch(request: HttpRequest, pk: int) -> HttpResponse:
+    """Run the matching again on the campaign's undecided lines (after the catalog or its aliases changed)."""
+    campaign = get_campaign_for(user=request.user, pk=pk)
+    try:
+        outcome = services.campaign_lines_rematch(campaign=campaign, actor=request.user)
+    except PermissionDenied as exc:
+        return HttpResponseForbidden(exc.message)
+    messages.success(request, rematch_message(outcome))
+    return redirect("catalog:review_queue", pk=campaign.pk)
+
+
+def rematch_message(outcome: services.RematchOutcome) -> str:
+    if not outcome.considered:
+        return _("Aucune ligne en attente de décision : rien à relancer.")
+    counts = {status: outcome.statuses.get(status, 0) for status in services.UNDECIDED_STATUSES}
+    counts[MatchStatus.MATCHED] = outcome.statuses.get(MatchStatus.MATCHED, 0)
+    return _(
+        "Rapprochement relancé sur %(considered)d ligne(s) non confirmée(s), %(changed)d modifiée(s) : "
+        "%(matched)d désormais rapprochée(s), %(review)d à vérifier, %(unmatched)d non reconnue(s)."
+    ) % {
+        "considered": outcome.considered,
+        "changed": outcome.changed,
+        "matched": counts[MatchStatus.MATCHED],
+        "review": counts[MatchStatus.REVIEW],
+        "unmatched": counts[MatchStatus.UNMATCHED] + counts[MatchStatus.PENDING],
+    }

@@ -61,7 +61,10 @@ LIST = {
 # Personal spaces an outsider is simply not entitled to: 403 (not a coordinator) or 404 (not a vendor).
 ROLE_GATED = {"procurement:campaign_create": 403, "tenders:vendor_home": 404}
 # Actions whose objects travel in the body, not the URL: foreign ids in the body are 404.
-BODY_OBJECT = {"api:review_bulk_confirm": lambda world: {"lines": [world["line"].pk]}}
+BODY_OBJECT = {
+    "api:review_bulk_confirm": lambda world: {"lines": [world["line"].pk]},
+    "api:review_rematch": lambda world: {"campaign": world["campaign"].pk},
+}
 SECRET = "Tablettes secrètes de Bruz"
 
 

@@ -188,3 +188,36 @@ class ReviewBulkConfirm(APIView):
             raise NotFound("Ligne de besoin introuvable.")
         confirmed = services.need_lines_confirm_first_candidate(lines=lines, actor=request.user)
         return Response({"confirmed": confirmed}, status=status.HTTP_200_OK)
+
+
+class RematchInput(serializers.Serializer):
+    campaign = serializers.IntegerField(min_value=1, help_text="Identifiant de la campagne")
+
+
+class RematchOutput(serializers.Serializer):
+    considered = serializers.IntegerField(help_text="Lignes non confirmées rapprochées à nouveau")
+    changed = serializers.IntegerField(help_text="Lignes dont le rapprochement a changé")
+    statuses = serializers.DictField(child=serializers.IntegerField(), help_text="Statut → nombre de lignes, après")
+
+
+@extend_schema(
+    summary="Relancer le rapprochement des lignes non confirmées d'une campagne",
+    description=(
+        "Après un ajout au catalogue ou de nouveaux synonymes : les lignes en attente, à vérifier ou non "
+        "reconnues sont rapprochées à nouveau ; les lignes confirmées ou déjà rapprochées ne changent pas. "
+        "Coordonnateur : toutes les lignes ; acheteur : celles de ses collectivités. Campagne invisible : 404."
+    ),
+    tags=TAGS,
+    request=RematchInput,
+    responses={200: RematchOutput},
+)
+class ReviewRematch(APIView):
+    def post(self, request: Request) -> Response:
+        payload = RematchInput(data=request.data)
+        payload.is_valid(raise_exception=True)
+        campaign = get_campaign_for(user=request.user, pk=payload.validated_data["campaign"])
+        outcome = services.campaign_lines_rematch(campaign=campaign, actor=request.user)
+        return Response(
+            {"considered": outcome.considered, "changed": outcome.changed, "statuses": outcome.statuses},
+            status=status.HTTP_200_OK,
+        )

@@ -9,5 +9,6 @@ urlpatterns = [
     path("cpv/", views.CpvCodeList.as_view(), name="cpv_list"),
     path("review/", review.ReviewList.as_view(), name="review_list"),
     path("review/bulk-confirm/", review.ReviewBulkConfirm.as_view(), name="review_bulk_confirm"),
+    path("review/rematch/", review.ReviewRematch.as_view(), name="review_rematch"),
     path("need-lines/<int:pk>/confirm/", review.NeedLineConfirm.as_view(), name="needline_confirm"),
 ]

@@ -241,3 +241,74 @@ def test_api_confirm_and_bulk_confirm(api_client, lines, carol, commune_a, commu
     assert all(x.match_status == MatchStatus.CONFIRMED for x in NeedLine.objects.filter(pk__in=[o.pk for o in others]))
     empty = api_client.post(reverse("api:review_bulk_confirm"), {"lines": []}, format="json")
     assert empty.status_code == 400
+
+
+# --- matching again -----------------------------------------------------------------------------------------------
+
+
+def _alias_for_all(code, text):
+    from catalog import matching
+
+    item = CatalogItem.objects.get(code=code)
+    return CatalogAlias.objects.create(
+        item=item, text=text, normalized=matching.normalise(text), collectivity=None, status=AliasStatus.ACCEPTED
+    )
+
+
+def test_rematch_applies_a_new_alias_to_undecided_lines_only(client, lines, campaign, carol, commune_a, commune_b):
+    headset = _line(lines, "casque audio avec micro", commune_a)
+    decided = _line(lines, "écran interactif", commune_b)
+    services.need_line_confirm_match(need_line=decided, item=CatalogItem.objects.get(code="eni-86"), actor=carol)
+    unmatched = _line(lines, "travaux de peinture du préau", commune_a)
+    assert headset.match_status == MatchStatus.REVIEW
+    _alias_for_all("casque-micro-usb", "casque audio avec micro")  # an administrator made it valid for all
+
+    response = login(client, carol).post(reverse("catalog:review_rematch", args=[campaign.pk]), follow=True)
+
+    assert response.status_code == 200
+    headset.refresh_from_db()
+    assert headset.match_status == MatchStatus.MATCHED and headset.catalog_item.code == "casque-micro-usb"
+    decided.refresh_from_db()
+    assert decided.match_status == MatchStatus.CONFIRMED and decided.catalog_item.code == "eni-86"
+    rematched = AuditEvent.objects.filter(action="need_line.rematch")
+    assert set(rematched.values_list("target_id", flat=True)) == {str(headset.pk)}  # unchanged lines: no row
+    row = rematched.get()
+    assert row.before["match_status"] == "review" and row.after["match_status"] == "matched"
+    unmatched.refresh_from_db()
+    assert unmatched.match_status == MatchStatus.UNMATCHED
+    message = str(next(iter(response.context["messages"])))
+    assert message.startswith("Rapprochement relancé sur 3 ligne(s) non confirmée(s), 1 modifiée(s) : 1 désormais")
+
+
+def test_a_buyer_rematches_the_lines_of_his_collectivity_only(client, lines, campaign, bob, commune_a):
+    _alias_for_all("casque-micro-usb", "casque audio avec micro")
+    response = login(client, bob).post(reverse("catalog:review_rematch", args=[campaign.pk]), follow=True)
+    assert str(next(iter(response.context["messages"]))).startswith("Rapprochement relancé sur 1 ligne(s)")
+    assert _line(lines, "casque audio avec micro", commune_a).match_status == MatchStatus.REVIEW
+    assert not AuditEvent.objects.filter(action="need_line.rematch").exists()
+
+
+def test_rematch_is_refused_to_a_viewer_and_hidden_from_an_outsider(
+    client, api_client, lines, campaign, viewer, oscar, commune_a
+):
+    _alias_for_all("casque-micro-usb", "casque audio avec micro")
+    url = reverse("catalog:review_rematch", args=[campaign.pk])
+    assert login(client, viewer).post(url).status_code == 403
+    assert login(client, oscar).post(url).status_code == 404
+    api_client.force_authenticate(viewer)
+    assert api_client.post(reverse("api:review_rematch"), {"campaign": campaign.pk}, format="json").status_code == 403
+    api_client.force_authenticate(oscar)
+    assert api_client.post(reverse("api:review_rematch"), {"campaign": campaign.pk}, format="json").status_code == 404
+    assert _line(lines, "casque audio avec micro", commune_a).match_status == MatchStatus.REVIEW
+
+
+def test_api_rematch_reports_what_changed(api_client, lines, campaign, alice, commune_a):
+    _alias_for_all("casque-micro-usb", "casque audio avec micro")
+    api_client.force_authenticate(alice)
+    response = api_client.post(reverse("api:review_rematch"), {"campaign": campaign.pk}, format="json")
+    assert response.status_code == 200
+    assert response.data == {"considered": 3, "changed": 1, "statuses": {"matched": 1, "review": 1, "unmatched": 1}}
+    again = api_client.post(reverse("api:review_rematch"), {"campaign": campaign.pk}, format="json")
+    assert again.data == {"considered": 2, "changed": 0, "statuses": {"review": 1, "unmatched": 1}}
+    missing = api_client.post(reverse("api:review_rematch"), {}, format="json")
+    assert missing.status_code == 400 and "campaign" in missing.data["errors"]
