@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 
 from catalog.models import Family
 from procurement import selectors, services
+from procurement.audit import ACTION_FAMILIES
 from procurement.errors import DomainError
 from procurement.forms import CampaignForm, GroupingCreateForm, MemberStatusForm, NeedLineEditForm, NeedLineForm
 from procurement.models import (
@@ -446,5 +447,6 @@ def audit_log(request):
             "collectivities": selectors.collectivities_for(user=request.user),
             "current_collectivity": collectivity,
             "action": action,
+            "action_families": ACTION_FAMILIES,
         },
     )

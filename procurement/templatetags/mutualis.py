@@ -5,6 +5,8 @@ from decimal import InvalidOperation
 from django import template
 from django.utils.html import format_html
 
+from procurement.audit import action_label as _action_label
+from procurement.audit import audit_changes as _audit_changes
 from procurement.rules import format_eur, group_thousands
 
 register = template.Library()
@@ -30,6 +32,17 @@ def number(value) -> str:
     except (TypeError, ValueError):
         return str(value)
     return ("-" if integer < 0 else "") + group_thousands(str(abs(integer)), NNBSP)
+
+
+@register.filter
+def action_label(code: str) -> str:
+    """An audit action code in words: « need_line.confirm_match » → « Rapprochement confirmé »."""
+    return _action_label(code)
+
+
+@register.filter
+def audit_changes(event) -> list[tuple[str, str, str]]:
+    return _audit_changes(event)
 
 
 def plural_fr(word: str, count) -> str:

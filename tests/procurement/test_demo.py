@@ -4,8 +4,10 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.urls import reverse
 from pypdf import PdfReader
 
+from procurement.audit import action_label, audit_changes
 from procurement.models import AuditEvent, Campaign, Grouping, MatchStatus, NeedLine, User
 from reports.models import GeneratedDocument
 from tenders.models import Publication
@@ -19,7 +21,7 @@ def demo_settings(settings, tmp_path):
 
 
 @pytest.mark.django_db
-def test_demo_builds_the_whole_flow_and_prints_the_logins(demo_settings):
+def test_demo_builds_the_whole_flow_and_prints_the_logins(demo_settings, client):
     out = StringIO()
     call_command("demo", "--no-serve", "--output", str(demo_settings), stdout=out)
     printed = out.getvalue()
@@ -38,6 +40,13 @@ def test_demo_builds_the_whole_flow_and_prints_the_logins(demo_settings):
     # the territory load leaves the same audit row as the import commands
     [territory] = AuditEvent.objects.filter(action="reference.import_territoire")
     assert territory.after["created"] > 0 and "intégré" in territory.after["source"]
+
+    # every event of the scenario reads in French in the journal
+    for event in AuditEvent.objects.all():
+        assert action_label(event.action) != event.action, event.action
+        audit_changes(event)
+    client.force_login(User.objects.get(username="coordinateur"))
+    assert client.get(reverse("procurement:audit_log")).status_code == 200
 
     pdfs = sorted(demo_settings.glob("*.pdf"))
     assert len(pdfs) == 4 and len(list(demo_settings.glob("*.xlsx"))) == 2
