@@ -57,7 +57,9 @@ class Family(models.Model):
         default="supplies",
         choices=[("supplies", _("Fournitures")), ("services", _("Services"))],
     )
-    cpv = models.ForeignKey(CpvCode, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    cpv = models.ForeignKey(
+        CpvCode, verbose_name=_("code CPV"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     position = models.PositiveIntegerField(default=0)
 
     class Meta:
@@ -86,7 +88,7 @@ class CatalogItem(models.Model):
     price_basis = models.CharField(_("source ou base du prix"), max_length=300, blank=True)
     min_specs = models.TextField(_("spécifications techniques minimales"), blank=True)
     is_active = models.BooleanField(_("actif"), default=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(_("modifié le"), auto_now=True)
 
     objects = CatalogItemQuerySet.as_manager()
 
@@ -112,17 +114,27 @@ class CatalogAlias(models.Model):
     once and everyone once an administrator accepts it.
     """
 
-    item = models.ForeignKey(CatalogItem, on_delete=models.CASCADE, related_name="aliases")
+    item = models.ForeignKey(CatalogItem, verbose_name=_("article"), on_delete=models.CASCADE, related_name="aliases")
     text = models.CharField(_("texte"), max_length=300)
     normalized = models.CharField(_("texte normalisé"), max_length=300, db_index=True)
     collectivity = models.ForeignKey(
-        "procurement.Collectivity", null=True, blank=True, on_delete=models.CASCADE, related_name="catalog_aliases"
+        "procurement.Collectivity",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="catalog_aliases",
+        verbose_name=_("collectivité"),
     )
     status = models.CharField(_("statut"), max_length=20, choices=AliasStatus.choices, default=AliasStatus.ACCEPTED)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("créé par"),
     )
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(_("créé le"), default=timezone.now)
 
     class Meta:
         verbose_name = _("synonyme")

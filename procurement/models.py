@@ -150,8 +150,12 @@ class Role(models.TextChoices):
 
 
 class Membership(models.Model):
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
-    collectivity = models.ForeignKey(Collectivity, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("utilisateur"), on_delete=models.CASCADE, related_name="memberships"
+    )
+    collectivity = models.ForeignKey(
+        Collectivity, verbose_name=_("collectivité"), on_delete=models.CASCADE, related_name="memberships"
+    )
     role = models.CharField(_("rôle"), max_length=20, choices=Role.choices)
 
     class Meta:
@@ -188,9 +192,14 @@ class Campaign(models.Model):
     status = models.CharField(_("statut"), max_length=20, choices=CampaignStatus.choices, default=CampaignStatus.DRAFT)
     members = models.ManyToManyField(Collectivity, through="CampaignParticipation", related_name="campaigns")
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("créé par"),
     )
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(_("créé le"), default=timezone.now)
 
     class Meta:
         verbose_name = _("campagne de recensement")
@@ -217,13 +226,17 @@ class ParticipationStatus(models.TextChoices):
 
 
 class CampaignParticipation(models.Model):
-    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="participations")
-    collectivity = models.ForeignKey(Collectivity, on_delete=models.CASCADE, related_name="participations")
+    campaign = models.ForeignKey(
+        Campaign, verbose_name=_("campagne"), on_delete=models.CASCADE, related_name="participations"
+    )
+    collectivity = models.ForeignKey(
+        Collectivity, verbose_name=_("collectivité"), on_delete=models.CASCADE, related_name="participations"
+    )
     status = models.CharField(
         _("statut"), max_length=20, choices=ParticipationStatus.choices, default=ParticipationStatus.INVITED
     )
-    invited_at = models.DateTimeField(default=timezone.now)
-    submitted_at = models.DateTimeField(null=True, blank=True)
+    invited_at = models.DateTimeField(_("invitée le"), default=timezone.now)
+    submitted_at = models.DateTimeField(_("transmise le"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("participation")
@@ -272,9 +285,13 @@ class NeedLineQuerySet(models.QuerySet):
 class NeedLine(models.Model):
     """One need declared by a member in a campaign, as the buyer wrote it, with its catalog match."""
 
-    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="need_lines")
-    collectivity = models.ForeignKey(Collectivity, on_delete=models.PROTECT, related_name="need_lines")
+    uuid = models.UUIDField(_("identifiant universel"), default=uuid.uuid4, unique=True, editable=False)
+    campaign = models.ForeignKey(
+        Campaign, verbose_name=_("campagne"), on_delete=models.PROTECT, related_name="need_lines"
+    )
+    collectivity = models.ForeignKey(
+        Collectivity, verbose_name=_("collectivité"), on_delete=models.PROTECT, related_name="need_lines"
+    )
     site = models.ForeignKey(
         Site,
         verbose_name=_("site de livraison"),
@@ -308,7 +325,7 @@ class NeedLine(models.Model):
         _("rapprochement"), max_length=20, choices=MatchStatus.choices, default=MatchStatus.PENDING
     )
     match_explanation = models.CharField(_("explication"), max_length=500, blank=True)
-    match_candidates = models.JSONField(default=list, blank=True)
+    match_candidates = models.JSONField(_("articles candidats"), default=list, blank=True)
     excluded_from_grouping = models.ForeignKey(
         "procurement.Grouping",
         verbose_name=_("exclue du groupement"),
@@ -321,10 +338,15 @@ class NeedLine(models.Model):
     exclusion_reason = models.CharField(_("motif de l'exclusion"), max_length=300, blank=True)
     excluded_at = models.DateTimeField(_("exclue le"), null=True, blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("créé par"),
     )
-    created_at = models.DateTimeField(default=timezone.now)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(_("créé le"), default=timezone.now)
+    updated_at = models.DateTimeField(_("modifié le"), auto_now=True)
 
     objects = NeedLineQuerySet.as_manager()
 
@@ -365,7 +387,9 @@ class Grouping(models.Model):
 
     reference = models.CharField(_("référence"), max_length=30, unique=True)
     title = models.CharField(_("intitulé"), max_length=200)
-    campaign = models.ForeignKey(Campaign, null=True, blank=True, on_delete=models.PROTECT, related_name="groupings")
+    campaign = models.ForeignKey(
+        Campaign, verbose_name=_("campagne"), null=True, blank=True, on_delete=models.PROTECT, related_name="groupings"
+    )
     coordinator = models.ForeignKey(
         Collectivity, verbose_name=_("coordonnateur"), on_delete=models.PROTECT, related_name="coordinated_groupings"
     )
@@ -380,10 +404,15 @@ class Grouping(models.Model):
     renewals = models.PositiveIntegerField(_("reconductions"), default=0, validators=[MaxValueValidator(10)])
     members = models.ManyToManyField(Collectivity, through="GroupingMember", related_name="groupings")
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("créé par"),
     )
-    created_at = models.DateTimeField(default=timezone.now)
-    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(_("créé le"), default=timezone.now)
+    version = models.PositiveIntegerField(_("version"), default=1)
     coordination_costs_ht = models.DecimalField(
         _("frais de coordination HT (€)"),
         max_digits=14,
@@ -413,15 +442,19 @@ class GroupingMemberStatus(models.TextChoices):
 
 
 class GroupingMember(models.Model):
-    grouping = models.ForeignKey(Grouping, on_delete=models.CASCADE, related_name="memberships")
-    collectivity = models.ForeignKey(Collectivity, on_delete=models.PROTECT, related_name="grouping_memberships")
+    grouping = models.ForeignKey(
+        Grouping, verbose_name=_("groupement"), on_delete=models.CASCADE, related_name="memberships"
+    )
+    collectivity = models.ForeignKey(
+        Collectivity, verbose_name=_("collectivité"), on_delete=models.PROTECT, related_name="grouping_memberships"
+    )
     status = models.CharField(
         _("statut"), max_length=20, choices=GroupingMemberStatus.choices, default=GroupingMemberStatus.INVITED
     )
     deliberation_reference = models.CharField(_("référence de la délibération"), max_length=100, blank=True)
     deliberation_date = models.DateField(_("date de la délibération"), null=True, blank=True)
-    joined_at = models.DateTimeField(default=timezone.now)
-    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    joined_at = models.DateTimeField(_("adhésion le"), default=timezone.now)
+    withdrawn_at = models.DateTimeField(_("retrait le"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("membre du groupement")
@@ -439,19 +472,29 @@ class GroupingMember(models.Model):
 class AuditEvent(models.Model):
     """One state change: who did what to which object, when, with the values before and after."""
 
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    created_at = models.DateTimeField(_("créé le"), default=timezone.now, db_index=True)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("auteur"),
     )
     collectivity = models.ForeignKey(
-        Collectivity, null=True, blank=True, on_delete=models.SET_NULL, related_name="audit_events"
+        Collectivity,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="audit_events",
+        verbose_name=_("collectivité"),
     )
     action = models.CharField(_("action"), max_length=80)
     target_type = models.CharField(_("objet"), max_length=80)
-    target_id = models.CharField(max_length=64)
-    target_repr = models.CharField(max_length=300, blank=True)
-    before = models.JSONField(null=True, blank=True)
-    after = models.JSONField(null=True, blank=True)
+    target_id = models.CharField(_("objet (identifiant)"), max_length=64)
+    target_repr = models.CharField(_("objet (libellé)"), max_length=300, blank=True)
+    before = models.JSONField(_("avant"), null=True, blank=True)
+    after = models.JSONField(_("après"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("événement du journal")
@@ -484,10 +527,19 @@ class NeedsImportJob(models.Model):
     on another host can read it and the client never resends data between the preview and the confirmation.
     """
 
-    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="needs_imports")
-    collectivity = models.ForeignKey(Collectivity, on_delete=models.CASCADE, related_name="needs_imports")
+    campaign = models.ForeignKey(
+        Campaign, verbose_name=_("campagne"), on_delete=models.CASCADE, related_name="needs_imports"
+    )
+    collectivity = models.ForeignKey(
+        Collectivity, verbose_name=_("collectivité"), on_delete=models.CASCADE, related_name="needs_imports"
+    )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("créé par"),
     )
     filename = models.CharField(_("nom du fichier"), max_length=255)
     size = models.PositiveBigIntegerField(_("taille (octets)"), default=0)
@@ -499,8 +551,8 @@ class NeedsImportJob(models.Model):
     counts = models.JSONField(_("décompte"), default=dict, blank=True)
     errors = models.JSONField(_("erreurs"), default=list, blank=True)
     preview = models.JSONField(_("aperçu"), default=dict, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    finished_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(_("créé le"), default=timezone.now)
+    finished_at = models.DateTimeField(_("terminé le"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("import de besoins")

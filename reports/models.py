@@ -30,19 +30,26 @@ class JobStatus(models.TextChoices):
 class GeneratedDocument(models.Model):
     """A document of a grouping and the job that produces it (status, progress, error)."""
 
-    grouping = models.ForeignKey("procurement.Grouping", on_delete=models.CASCADE, related_name="documents")
+    grouping = models.ForeignKey(
+        "procurement.Grouping", verbose_name=_("groupement"), on_delete=models.CASCADE, related_name="documents"
+    )
     kind = models.CharField(_("type"), max_length=30, choices=DocumentKind.choices)
     status = models.CharField(_("statut"), max_length=20, choices=JobStatus.choices, default=JobStatus.PENDING)
     progress = models.PositiveSmallIntegerField(_("avancement (%)"), default=0)
     error = models.TextField(_("erreur"), blank=True)
-    file = models.FileField(upload_to=document_upload_to, blank=True)
+    file = models.FileField(_("fichier"), upload_to=document_upload_to, blank=True)
     filename = models.CharField(_("nom du fichier"), max_length=200, blank=True)
-    size = models.PositiveIntegerField(default=0)
+    size = models.PositiveIntegerField(_("taille (octets)"), default=0)
     requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("demandé par"),
     )
-    created_at = models.DateTimeField(default=timezone.now)
-    finished_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(_("créé le"), default=timezone.now)
+    finished_at = models.DateTimeField(_("terminé le"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("document généré")

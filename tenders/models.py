@@ -9,11 +9,22 @@ from procurement.validators import validate_siret
 
 
 class Lot(models.Model):
-    grouping = models.ForeignKey("procurement.Grouping", on_delete=models.CASCADE, related_name="lots")
+    grouping = models.ForeignKey(
+        "procurement.Grouping", verbose_name=_("groupement"), on_delete=models.CASCADE, related_name="lots"
+    )
     number = models.PositiveIntegerField(_("numéro"))
     title = models.CharField(_("intitulé"), max_length=200)
-    family = models.ForeignKey("catalog.Family", null=True, blank=True, on_delete=models.PROTECT, related_name="lots")
-    cpv = models.ForeignKey("catalog.CpvCode", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    family = models.ForeignKey(
+        "catalog.Family",
+        verbose_name=_("famille"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="lots",
+    )
+    cpv = models.ForeignKey(
+        "catalog.CpvCode", verbose_name=_("code CPV"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     description = models.TextField(_("description"), blank=True)
 
     class Meta:
@@ -30,7 +41,9 @@ class LotLine(models.Model):
     """A need line pooled into a lot. A need line sits in at most one lot."""
 
     lot = models.ForeignKey(Lot, on_delete=models.CASCADE, related_name="lot_lines")
-    need_line = models.OneToOneField("procurement.NeedLine", on_delete=models.CASCADE, related_name="lot_line")
+    need_line = models.OneToOneField(
+        "procurement.NeedLine", verbose_name=_("ligne de besoin"), on_delete=models.CASCADE, related_name="lot_line"
+    )
     reason = models.CharField(_("motif du rattachement"), max_length=300, blank=True)
 
     class Meta:
@@ -59,19 +72,26 @@ class Publication(models.Model):
     reads live data, so nothing changed or added afterwards leaks out.
     """
 
-    grouping = models.ForeignKey("procurement.Grouping", on_delete=models.PROTECT, related_name="publications")
+    grouping = models.ForeignKey(
+        "procurement.Grouping", verbose_name=_("groupement"), on_delete=models.PROTECT, related_name="publications"
+    )
     title = models.CharField(_("intitulé"), max_length=200)
     summary = models.TextField(_("présentation"), blank=True)
     expected_launch_date = models.DateField(_("lancement prévu de la consultation"), null=True, blank=True)
     expected_delivery_start = models.DateField(_("début des livraisons"), null=True, blank=True)
     expected_delivery_end = models.DateField(_("fin des livraisons"), null=True, blank=True)
-    content = models.JSONField(default=dict)
+    content = models.JSONField(_("contenu"), default=dict)
     status = models.CharField(
         _("statut"), max_length=20, choices=PublicationStatus.choices, default=PublicationStatus.PUBLISHED
     )
-    published_at = models.DateTimeField(default=timezone.now)
+    published_at = models.DateTimeField(_("publiée le"), default=timezone.now)
     published_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("publiée par"),
     )
 
     objects = PublicationQuerySet.as_manager()
@@ -89,7 +109,7 @@ class Vendor(models.Model):
     name = models.CharField(_("raison sociale"), max_length=200)
     siret = models.CharField(_("SIRET"), max_length=14, unique=True, validators=[validate_siret])
     users = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="vendors", blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(_("créé le"), default=timezone.now)
 
     class Meta:
         verbose_name = _("fournisseur")
