@@ -227,7 +227,7 @@ class _SubIndex:
         self.scopes: set[Hashable] = set()
         for doc_id, doc in enumerate(docs):
             doc.token_set = frozenset(doc.tokens)
-            for token in doc.token_set:
+            for token in dict.fromkeys(doc.tokens):  # in text order, not set order: same index in every process
                 self.postings[token].append(doc_id)
                 df[token].add(doc.key)
             if doc.scope is None:
@@ -300,7 +300,8 @@ class _SubIndex:
                 counts[vocab] += 1
         if not counts:
             return ()
-        shortlist = heapq.nlargest(30, counts, key=counts.__getitem__)
+        # ties broken by closeness of length, then spelling: the same shortlist in every process (hash seeds differ)
+        shortlist = heapq.nlargest(30, counts, key=lambda v: (counts[v], -abs(len(v) - len(token)), v))
         found = process.extract(token, shortlist, scorer=fuzz.ratio, score_cutoff=FUZZY_TOKEN_CUTOFF, limit=3)
         return tuple((vocab, score / 100.0) for vocab, score, _ in found)
 

@@ -641,3 +641,31 @@ def test_fold_keeps_one_character_per_character():
     text = "Qté : 12 – Écrans ﬁ 😀"
     assert len(_fold(text)) == len(text)
     assert _fold(text).startswith("qte : 12")
+
+
+def test_the_same_text_gets_the_same_result_in_every_process():
+    """Several app servers and workers must agree: no result may depend on the hash seed of the process."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = (
+        "from catalog import matching\n"
+        "letters = 'bcdfghjkmnrstvz'\n"
+        "words = [f'pla{a}{b}' for a in letters for b in letters[:4]] + ['paie']\n"
+        "index = matching.Index([matching.Entry(i, w, [w]) for i, w in enumerate(words)])\n"
+        "print(index.items.expand('plaie'), matching.match(index, 'plaie').candidates)\n"
+    )
+    root = Path(__file__).resolve().parents[2]
+    outputs = {
+        subprocess.run(
+            [sys.executable, "-c", script],
+            env={**os.environ, "PYTHONHASHSEED": seed, "PYTHONPATH": str(root)},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for seed in ("1", "2", "3", "4", "5")
+    }
+    assert len(outputs) == 1, outputs
