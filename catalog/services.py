@@ -64,17 +64,20 @@ def build_index() -> matching.Index:
             | Q(collectivity__isnull=False, status__in=[AliasStatus.ACCEPTED, AliasStatus.PROPOSED])
         )
         .values_list("item_id", "text", "collectivity_id")
+        .order_by("pk")  # every process builds the same index, whatever order the database returns rows in
     )
     for item_id, text, collectivity_id in alias_rows:
         aliases.setdefault(item_id, []).append(matching.AliasText(text, collectivity_id))
     entries = [
         matching.Entry(item_id=pk, label=label, aliases=aliases.get(pk, ()), family=family, cpv=cpv)
-        for pk, label, family, cpv in CatalogItem.objects.active().values_list("id", "label", "family__code", "cpv_id")
+        for pk, label, family, cpv in CatalogItem.objects.active()
+        .order_by("pk")
+        .values_list("id", "label", "family__code", "cpv_id")
     ]
     family_cpv = dict(Family.objects.filter(cpv__isnull=False).values_list("code", "cpv_id"))
     return matching.Index(
         entries,
-        CpvCode.objects.values_list("code", "label_fr"),
+        CpvCode.objects.order_by("code").values_list("code", "label_fr"),
         cpv_synonyms=_cpv_synonyms(),
         family_cpv=family_cpv,
     )
