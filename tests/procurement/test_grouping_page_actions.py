@@ -197,3 +197,16 @@ def test_a_member_sees_only_its_own_shares_and_its_cost_share(client, grouping, 
     breakdown_section = response.content.decode().split('id="repartition"')[1].split("</section>")[0]
     assert commune_a.name in breakdown_section
     assert commune_b.name not in breakdown_section
+
+
+def test_the_page_outline_links_to_sections_that_exist(client, grouping, carol):
+    import re
+
+    client.force_login(carol)
+    body = client.get(detail(grouping)).content.decode()
+    outline = body[body.index('aria-label="Sur cette page"') :]
+    outline = outline[: outline.index("</nav>")]
+    anchors = re.findall(r'href="#([\w-]+)"', outline)
+    assert len(anchors) >= 4
+    ids = set(re.findall(r'id="([\w-]+)"', body))
+    assert set(anchors) <= ids, set(anchors) - ids
