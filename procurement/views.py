@@ -69,10 +69,21 @@ def dashboard(request):
     campaign_rows = []
     for campaign in campaigns:
         lines = campaign.need_lines.all()
-        if not selectors.can_coordinate_campaign(user=user, campaign=campaign):
+        coordinates = selectors.can_coordinate_campaign(user=user, campaign=campaign)
+        if not coordinates:
             lines = lines.filter(collectivity_id__in=own_ids)
         stats = lines.aggregate(n=Count("id"), review=Count("id", filter=Q(match_status=MatchStatus.REVIEW)))
-        campaign_rows.append({"campaign": campaign, **stats})
+        # where the declarations stand: the coordinator's count of transmitted ones, a member's own status
+        participations = campaign.participations.select_related("collectivity")
+        declarations = (
+            participations.aggregate(
+                total=Count("id"), submitted=Count("id", filter=Q(status=ParticipationStatus.SUBMITTED))
+            )
+            if coordinates
+            else None
+        )
+        own = list(participations.filter(collectivity_id__in=own_ids)) if not coordinates else []
+        campaign_rows.append({"campaign": campaign, "declarations": declarations, "own": own, **stats})
     groupings = selectors.groupings_for(user=user).order_by("-created_at")[:10]
     return render(
         request,

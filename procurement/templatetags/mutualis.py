@@ -35,6 +35,17 @@ def number(value) -> str:
 
 
 @register.filter
+def pluralize_fr(value) -> str:
+    """ "s" from 2 on, as French counts (« 0 ligne », « 1 ligne », « 2 lignes »); Django's ``pluralize`` follows
+    English and writes « 0 lignes ». A list counts by its length."""
+    try:
+        count = len(value) if isinstance(value, (list, tuple, set, dict)) else float(value)
+    except (TypeError, ValueError):
+        return ""
+    return "s" if count >= 2 else ""
+
+
+@register.filter
 def action_label(code: str) -> str:
     """An audit action code in words: « need_line.confirm_match » → « Rapprochement confirmé »."""
     return _action_label(code)

@@ -103,3 +103,12 @@ def test_quantities_agree_with_their_unit(quantity, unit, expected):
     from procurement.templatetags.mutualis import quantity_unit
 
     assert quantity_unit(NeedLine(quantity=quantity, unit=unit)) == expected
+
+
+@pytest.mark.parametrize(
+    ("count", "suffix"), [(0, ""), (1, ""), (1.5, ""), (2, "s"), (1200, "s"), ([1, 2], "s"), ("x", "")]
+)
+def test_plurals_follow_french_counting(count, suffix):
+    from procurement.templatetags.mutualis import pluralize_fr
+
+    assert pluralize_fr(count) == suffix

@@ -33,6 +33,19 @@ def test_dashboard_lists_the_users_campaigns(client, alice, campaign):
     assert campaign.title in body and "Acheteur" in body
 
 
+def test_dashboard_says_where_declarations_stand_and_leads_to_the_lines_to_review(
+    client, alice, carol, campaign, commune_a
+):
+    f.NeedLineFactory(campaign=campaign, collectivity=commune_a, text="écran", match_status=MatchStatus.REVIEW)
+    client.force_login(alice)
+    body = client.get(reverse("procurement:dashboard")).content.decode()
+    assert 'class="badge badge-invited">Invitée</span>' in body
+    assert reverse("catalog:review_queue", args=[campaign.pk]) in body
+    client.force_login(carol)
+    body = client.get(reverse("procurement:dashboard")).content.decode()
+    assert "0 transmise sur 2" in body and reverse("procurement:campaign_progress", args=[campaign.pk]) in body
+
+
 def test_buyer_declares_a_need_through_the_form(client, alice, campaign, site_a):
     client.force_login(alice)
     url = reverse("procurement:need_line_create", args=[campaign.pk])
