@@ -7,6 +7,7 @@ app_name = "catalog"
 urlpatterns = [
     path("", views.item_list, name="item_list"),
     # Before the item pages: "revue" is not an item code.
+    path("apercu-rapprochement/", views.match_preview, name="match_preview"),
     path("revue/campagnes/<int:pk>/", views.review_queue, name="review_queue"),
     path("revue/campagnes/<int:pk>/confirmer/", views.review_bulk_confirm, name="review_bulk_confirm"),
     path("revue/campagnes/<int:pk>/relancer/", views.review_rematch, name="review_rematch"),

@@ -12,9 +12,10 @@ from django.views.decorators.http import require_POST
 
 from catalog import selectors, services
 from catalog.models import CatalogItem
+from catalog.textnorm import extract_quantity
 from procurement.errors import DomainError, PermissionDenied
 from procurement.models import MatchStatus, NeedLine
-from procurement.selectors import get_campaign_for, get_need_line_for, need_lines_for
+from procurement.selectors import collectivity_ids_for, get_campaign_for, get_need_line_for, need_lines_for
 
 PAGE_SIZE = 50
 REVIEW_PAGE_SIZE = 25
@@ -51,6 +52,36 @@ def item_detail(request: HttpRequest, code: str) -> HttpResponse:
     item = selectors.get_catalog_item(code=code)
     context = {"item": item, "aliases": selectors.global_aliases(item=item), "nav": "catalog"}
     return render(request, "catalog/item_detail.html", context)
+
+
+# --- Live preview of a wording's match -----------------------------------------------------------------------------
+
+
+@login_required
+def match_preview(request: HttpRequest) -> HttpResponse:
+    """What a wording will be matched to, shown under the need line form as the buyer types (htmx fragment).
+
+    Nothing is saved. The collectivité's learnt wordings count only when the user belongs to it; otherwise, and
+    without one, only the global catalog and aliases are used (a wording taught by another collectivité is never
+    revealed).
+    """
+    text = request.GET.get("text", "").strip()[:1000]
+    collectivity = request.GET.get("collectivity", "")
+    scope = int(collectivity) if collectivity.isdigit() else None
+    if scope is not None and scope not in collectivity_ids_for(user=request.user):
+        scope = None
+    if scope is None:
+        own = collectivity_ids_for(user=request.user)
+        scope = own[0] if len(own) == 1 else None
+    context = {"text": text}
+    if text:
+        result = services.match_text(text=text, collectivity_id=scope)
+        quantity, unit, _rest = extract_quantity(text)
+        item = (
+            CatalogItem.objects.filter(pk=result.item_id).select_related("family").first() if result.item_id else None
+        )
+        context.update(result=result, item=item, quantity=quantity, unit=unit)
+    return render(request, "catalog/_match_preview.html", context)
 
 
 # --- Review queue -------------------------------------------------------------------------------------------------

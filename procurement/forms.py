@@ -1,8 +1,10 @@
 from django import forms
+from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
 from catalog.models import Family
-from procurement.models import Collectivity, GroupingMemberStatus, NeedLine, Site
+from catalog.textnorm import extract_quantity
+from procurement.models import Collectivity, GroupingMemberStatus, NeedLine, Site, Unit
 
 
 class DateInput(forms.DateInput):
@@ -43,9 +45,37 @@ class NeedLineForm(forms.ModelForm):
         self.fields["site"].empty_label = _("Livraison centrale (pas de site)")
         self.fields["quantity"].widget.attrs.update({"min": 1, "max": 1_000_000})
         self.fields["budget_ht"].widget.attrs.update({"min": 0, "step": "0.01"})
+        # The quantity may be written in the wording instead ("15 tablettes"): the field can stay empty.
+        self.fields["quantity"].required = False
+        self.fields["quantity"].help_text = _("Laissez vide si la désignation commence par la quantité.")
+        # As the buyer types, the catalog article the wording will be matched to is shown under the field.
+        self.fields["text"].widget.attrs.update(
+            {
+                "hx-get": reverse_lazy("catalog:match_preview"),
+                "hx-trigger": "input changed delay:400ms, load",
+                "hx-target": "#apercu-rapprochement",
+                "hx-include": "[name='collectivity']",
+                "aria-describedby": "id_text_helptext apercu-rapprochement",
+            }
+        )
 
     def clean_collectivity(self):
         return self.cleaned_data.get("collectivity") or self.single_collectivity
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("quantity") is None and "quantity" not in self.errors:
+            quantity, unit, _rest = extract_quantity(cleaned.get("text") or "")
+            if quantity is None:
+                self.add_error(
+                    "quantity",
+                    _("Indiquez la quantité, ou écrivez-la au début de la désignation (« 15 tablettes »)."),
+                )
+            else:
+                cleaned["quantity"] = quantity
+                if unit in Unit.values and cleaned.get("unit") in (None, "", Unit.UNIT):
+                    cleaned["unit"] = unit
+        return cleaned
 
     def service_kwargs(self) -> dict:
         data = dict(self.cleaned_data)

@@ -297,7 +297,11 @@ def need_line_create(request, pk: int):
             if "add_another" in request.POST:
                 return redirect("procurement:need_line_create", pk=campaign.pk)
             return redirect("procurement:campaign_detail", pk=campaign.pk)
-    return render(request, "procurement/need_line_form.html", {"nav": "campaigns", "campaign": campaign, "form": form})
+    return render(
+        request,
+        "procurement/need_line_form.html",
+        {"nav": "campaigns", "campaign": campaign, "form": form, "show_preview": True},
+    )
 
 
 def _match_message(line: NeedLine) -> str:

@@ -48,6 +48,7 @@ PUBLIC = {
     "procurement:simulator",
 }
 LIST = {
+    "catalog:match_preview",
     "api:review_list",
     "api:me",
     "api:campaign-list",

@@ -83,3 +83,46 @@ def test_item_detail_unknown_or_inactive_code_is_404(client, db):
     assert client.get(reverse("catalog:item_detail", args=["nexiste-pas"])).status_code == 404
     inactive = f.CatalogItemFactory(code="ancien-modele", is_active=False)
     assert client.get(reverse("catalog:item_detail", args=[inactive.code])).status_code == 404
+
+
+# --- live preview under the need line form ------------------------------------------------------------------------
+
+
+def test_the_preview_names_the_article_a_wording_will_get(client, seeded, alice):
+    from django.urls import reverse
+
+    client.force_login(alice)
+    url = reverse("catalog:match_preview")
+    body = client.get(url, {"text": "20 tabblettes 10p pour CM1"}).content.decode()
+    assert "Article reconnu" in body and "Tablette tactile 10 pouces" in body and "quantité lue : 20" in body
+    body = client.get(url, {"text": "repas de la cantine"}).content.decode()
+    assert "Non reconnu" in body
+    assert "pendant la saisie" in client.get(url).content.decode()
+
+
+def test_the_preview_never_uses_another_collectivity_learnt_wordings(client, seeded, alice, bob, commune_b):
+    from django.urls import reverse
+
+    from catalog.models import AliasStatus, CatalogAlias, CatalogItem
+
+    item = CatalogItem.objects.get(code="robot-sol-maternelle")
+    CatalogAlias.objects.create(
+        item=item,
+        text="zorglub violet",
+        normalized="zorglub violet",
+        collectivity=commune_b,
+        status=AliasStatus.PROPOSED,
+    )
+    url = reverse("catalog:match_preview")
+    client.force_login(bob)
+    assert item.label in client.get(url, {"text": "zorglub violet"}).content.decode()
+    client.force_login(alice)  # asks with commune B's id: not hers, so only the global catalog counts
+    body = client.get(url, {"text": "zorglub violet", "collectivity": commune_b.pk}).content.decode()
+    assert item.label not in body and "Non reconnu" in body
+
+
+def test_the_preview_needs_a_login(client, db):
+    from django.urls import reverse
+
+    response = client.get(reverse("catalog:match_preview"), {"text": "tablette"})
+    assert response.status_code == 302

@@ -58,6 +58,29 @@ def test_buyer_declares_a_need_through_the_form(client, alice, campaign, site_a)
     assert (line.quantity, line.site, line.created_by) == (20, site_a, alice)
 
 
+def test_the_quantity_can_be_written_in_the_wording(client, alice, campaign):
+    client.force_login(alice)
+    url = reverse("procurement:need_line_create", args=[campaign.pk])
+    client.post(url, {"text": "15 tablettes 10 pouces CM1", "quantity": "", "unit": "unite"})
+    client.post(url, {"text": "30 licences ENT", "quantity": "", "unit": "unite"})
+    client.post(url, {"text": "5 casques", "quantity": "8", "unit": "unite"})  # the field wins over the wording
+    lines = {line.text: (line.quantity, line.unit) for line in NeedLine.objects.all()}
+    assert lines == {
+        "15 tablettes 10 pouces CM1": (15, "unite"),
+        "30 licences ENT": (30, "licence"),
+        "5 casques": (8, "unite"),
+    }
+
+
+def test_a_need_without_any_quantity_is_refused_with_the_way_to_give_one(client, alice, campaign):
+    client.force_login(alice)
+    url = reverse("procurement:need_line_create", args=[campaign.pk])
+    response = client.post(url, {"text": "tablettes 10 pouces", "quantity": "", "unit": "unite"})
+    assert response.status_code == 200
+    assert "écrivez-la au début de la désignation" in response.content.decode()
+    assert not NeedLine.objects.exists()
+
+
 def test_the_form_shows_field_errors_and_saves_nothing(client, alice, campaign):
     client.force_login(alice)
     url = reverse("procurement:need_line_create", args=[campaign.pk])
