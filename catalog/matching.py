@@ -41,7 +41,7 @@ import json
 import math
 import re
 from collections import defaultdict
-from collections.abc import Hashable, Iterable, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -78,6 +78,7 @@ CONTEXT_WEIGHT = 0.5  # words saying where or why, not what ("salle", "classe", 
 NUMBER_WEIGHT_FACTOR = 0.35  # bare numbers matter less than words ("12" in "salle 12"); sizes ("75pouce") do not
 SPELLING_SHARE = 0.15  # share of rapidfuzz's token_set_ratio in a wording's score, the rest is IDF coverage
 MEASURE_CONFLICT_PENALTY = 8.0  # per size of the line contradicted by the item (75 pouces asked, 86 offered)
+SIZE_TOLERANCE = 0.05  # sizes this close are the same size ("15 pouces" is how buyers write 15.6-inch laptops)
 # CPV guessing
 CPV_DOC_SHARE = 0.45  # a code must explain the text more than the text must cover a (long, formal) CPV label
 CPV_MAX_CANDIDATES = 60  # CPV wordings scored per text after the pre-ranking
@@ -205,6 +206,23 @@ def _trigrams(token: str) -> set[str]:
 _MEASURE_RE = re.compile(r"^(\d+(?:\.\d+)?)([a-z]+)$")
 
 
+def _same_size(a: float, b: float) -> bool:
+    return abs(a - b) <= SIZE_TOLERANCE * max(a, b)
+
+
+def _size_ranges(tokens: Iterable[str]) -> Iterator[tuple[float, float, str]]:
+    """Ranges a wording gives ("Onduleur 600 à 800 VA" → 600–800 va): a bare number right before a larger size."""
+    previous = None
+    for token in tokens:
+        m = _MEASURE_RE.match(token)
+        if m and previous is not None and previous < float(m.group(1)):
+            yield previous, float(m.group(1)), m.group(2)
+        try:
+            previous = float(token)
+        except ValueError:
+            previous = None
+
+
 def _measure_unit(token: str) -> str | None:
     """The unit of a size token ("75pouce" → "pouce"), None for other tokens."""
     m = _MEASURE_RE.match(token)
@@ -224,6 +242,7 @@ class _SubIndex:
         df: dict[str, set] = defaultdict(set)
         key_tokens: dict[int | str, set[str]] = defaultdict(set)
         scoped_tokens: dict[tuple[int | str, Hashable], set[str]] = defaultdict(set)
+        ranges: dict[int | str, set[tuple[float, float, str]]] = defaultdict(set)
         self.scopes: set[Hashable] = set()
         for doc_id, doc in enumerate(docs):
             doc.token_set = frozenset(doc.tokens)
@@ -232,6 +251,7 @@ class _SubIndex:
                 df[token].add(doc.key)
             if doc.scope is None:
                 key_tokens[doc.key].update(doc.tokens)
+                ranges[doc.key].update(_size_ranges(doc.tokens))
             else:
                 scoped_tokens[(doc.key, doc.scope)].update(doc.tokens)
                 self.scopes.add(doc.scope)
@@ -246,6 +266,12 @@ class _SubIndex:
             (key, scope): self.known.get(key, frozenset()) | toks for (key, scope), toks in scoped_tokens.items()
         }
         self.units: dict[frozenset[str], frozenset[str]] = {}
+        self.ranges: dict[int | str, frozenset[tuple[float, float, str]]] = {k: frozenset(v) for k, v in ranges.items()}
+        # unit → (value, token) of every size of the vocabulary, to find the close ones ("15pouce" ~ "15.6pouce")
+        self.sizes_by_unit: dict[str, list[tuple[float, str]]] = defaultdict(list)
+        for token in self.postings:
+            if m := _MEASURE_RE.match(token):
+                self.sizes_by_unit[m.group(2)].append((float(m.group(1)), token))
         self.vocab_by_trigram: dict[str, list[str]] = defaultdict(list)
         for token in self.postings:
             if len(token) >= 3 and not token[0].isdigit():
@@ -286,9 +312,18 @@ class _SubIndex:
     @functools.lru_cache(maxsize=20_000)  # noqa: B019  (one sub-index per catalog version; bounded)
     def expand(self, token: str) -> tuple[tuple[str, float], ...]:
         """Vocabulary tokens matching a query token: itself, or close spellings (similarity 0–1)."""
-        # A size of the line ("75pouce") also answers a wording that gives its number alone ("eni 75").
-        measure = _MEASURE_RE.match(token)
-        bare = ((measure.group(1), EQUIVALENT_SIMILARITY),) if measure and measure.group(1) in self.postings else ()
+        # A size of the line ("75pouce") also answers a wording that gives its number alone ("eni 75"), and a
+        # size within SIZE_TOLERANCE ("15pouce" for "15.6pouce").
+        bare: tuple[tuple[str, float], ...] = ()
+        if measure := _MEASURE_RE.match(token):
+            value, unit = float(measure.group(1)), measure.group(2)
+            bare = tuple(
+                (other, EQUIVALENT_SIMILARITY)
+                for size, other in self.sizes_by_unit.get(unit, ())
+                if other != token and _same_size(size, value)
+            )
+            if measure.group(1) in self.postings:
+                bare = ((measure.group(1), EQUIVALENT_SIMILARITY), *bare)
         if token in self.postings:
             near = tuple((v, EQUIVALENT_SIMILARITY) for v in EQUIVALENT_WORDS.get(token, ()) if v in self.postings)
             return ((token, 1.0), *near, *bare)
@@ -481,7 +516,7 @@ def _score_doc(sub: _SubIndex, doc: _Doc, query: _Query, scope: Hashable | None,
     if (1.0 - SPELLING_SHARE) * base + 100.0 * SPELLING_SHARE + 0.1 < floor and doc.text != query.text:
         return None  # even a perfect rapidfuzz ratio cannot lift it to the floor (0.1: rounding margin)
     score = (1.0 - SPELLING_SHARE) * base + SPELLING_SHARE * fuzz.token_set_ratio(query.text, doc.text)
-    conflicts = _measure_conflicts(sub, query, known) if query.measures else ()
+    conflicts = _measure_conflicts(sub, query, doc.key, known) if query.measures else ()
     score -= MEASURE_CONFLICT_PENALTY * min(len(conflicts), 2)
     score = 100.0 if doc.text == query.text else min(score, 99.0)
     matched = [(q, vocab, sim) for q, (vocab, sim) in in_item.items()]
@@ -489,10 +524,22 @@ def _score_doc(sub: _SubIndex, doc: _Doc, query: _Query, scope: Hashable | None,
     return _Scored(key=doc.key, score=score, doc=doc, matched=matched, conflicts=conflicts)
 
 
-def _measure_conflicts(sub: _SubIndex, query: _Query, known: frozenset[str]) -> tuple[str, ...]:
-    """The sizes of the line the item contradicts: it has sizes in the same unit, none of them equal."""
+def _measure_conflicts(sub: _SubIndex, query: _Query, key: int | str, known: frozenset[str]) -> tuple[str, ...]:
+    """The sizes of the line the item contradicts: it has sizes in the same unit, none of them the same (within
+    SIZE_TOLERANCE) and no range of its wordings holds the line's ("5 m" for a cable "de 1 à 10 m")."""
     units = sub.units_of(known)
-    return tuple(q for q, unit in query.measures if q not in known and unit in units)
+    conflicts = []
+    for q, unit in query.measures:
+        if q in known or unit not in units:
+            continue
+        value = float(_MEASURE_RE.match(q).group(1))
+        sizes = (float(m.group(1)) for t in known if (m := _MEASURE_RE.match(t)) and m.group(2) == unit)
+        if any(_same_size(size, value) for size in sizes):
+            continue
+        if any(low <= value <= high for low, high, u in sub.ranges.get(key, ()) if u == unit):
+            continue
+        conflicts.append(q)
+    return tuple(conflicts)
 
 
 def _rank(
@@ -656,7 +703,8 @@ def _match_query(index: Index, query: list[str], scope: Hashable | None, top_k: 
     ranked = _rank(index.items, prepared, scope, keep=max(top_k, 2), prune=True)
     candidates = tuple(Candidate(s.key, index.entries[s.key].label, s.score) for s in ranked[: max(top_k, 1)])
     best = ranked[0] if ranked else None
-    if best is not None and best.score >= REVIEW_THRESHOLD:
+    # a lone letter ("s" of "galaxy tab s", "c" of "usb c") means nothing by itself: it cannot carry a match
+    if best is not None and best.score >= REVIEW_THRESHOLD and any(len(q) > 1 for q, _, _ in best.matched):
         entry = index.entries[best.key]
         runner_up = ranked[1].score if len(ranked) > 1 else None
         status = _status(best.score, runner_up, exact=best.doc.text == prepared.text)

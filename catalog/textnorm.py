@@ -82,7 +82,11 @@ _UNIT_PATTERN = "|".join(sorted((re.escape(u) for u in _UNIT_ALIASES), key=len, 
 _NUMBER_UNIT_RE = re.compile(rf"(?<![\w.])(\d+(?:[.,]\d+)?)\s*({_UNIT_PATTERN})(?![a-z0-9])")
 _HTML_TAG_RE = re.compile(r"<[^>]{0,200}>")
 _SEPARATORS_RE = re.compile(r"[’‘`´'_/\\-]+")
-_NON_WORD_RE = re.compile(r"[^a-z0-9\"]+")
+# Everything but letters, digits and inch marks separates tokens; a dot too, unless between digits ("15.6pouce").
+_NON_WORD_RE = re.compile(r"[^a-z0-9\".]+|(?<!\d)\.|\.(?!\d)")
+# "1 500", "3 000 VA": French thousands separators (space, no-break or narrow no-break space) inside a number.
+_THOUSANDS_RE = re.compile(r"(?<![\d.,])(\d{1,3})((?:[ \u00a0\u202f]\d{3})+)(?!\d)")
+_DECIMAL_COMMA_RE = re.compile(r"(?<=\d),(?=\d)")
 # Compound words written in several ways, glued before tokenising.
 # Each with a literal the text must contain for the pattern to apply (a cheap test before the regular expression).
 _PHRASES = [
@@ -230,6 +234,8 @@ def _clean(text: str) -> str:
     text = strip_accents(text)
     text = text.replace("”", '"').replace("“", '"').replace("″", '"').replace("''", '"')
     text = _SEPARATORS_RE.sub(" ", text)
+    text = _THOUSANDS_RE.sub(lambda m: m.group(1) + re.sub(r"\D", "", m.group(2)), text)
+    text = _DECIMAL_COMMA_RE.sub(".", text)
     for pattern, replacement, literal in _PHRASES:
         if literal in text:
             text = pattern.sub(replacement, text)
@@ -312,7 +318,7 @@ _QTY_UNITS = {
 _MEASURE_WORDS = _wordset(
     "pouce pouces p po inch inches go gb to tb mo mb ghz mhz w watts va lm lumens mm cm ppm % \" '' x"
 )
-_WORD_RE = re.compile(r"\d+(?:[.,]\d+)?|[a-z]+|\"|''|%")
+_WORD_RE = re.compile(r"\d{1,3}(?: \d{3})+(?:[.,]\d+)?(?!\d)|\d+(?:[.,]\d+)?|[a-z]+|\"|''|%")  # "2 000": one number
 
 
 @dataclass(frozen=True)
@@ -323,6 +329,7 @@ class Quantity:
 
 
 def _number(word: str) -> int | None:
+    word = word.replace(" ", "")  # "2 000" (thousands separator, folded to a space)
     if word.isdigit():
         value = int(word)
         return value if 0 < value < 1_000_000 else None

@@ -34,6 +34,11 @@ def index() -> matching.Index:
         ("tablette 10''", "tablette 10pouce"),
         ("tablette 10 inch", "tablette 10pouce"),
         ("PC 8 Go / SSD 256GB", "ordinateur 8go ssd 256go"),
+        ("portable 15,6 pouces", "portable 15.6pouce"),
+        ("Câble HDMI 2.0, 1,5 m", "cable hdmi 2.0 1.5m"),
+        ("Onduleur 3 000 VA", "onduleur 3000va"),
+        ("1\u202f200 licences", "1200 licence"),
+        ("fin de phrase. Suite", "fin phrase suite"),
         ("des casques pour les élèves", "casque eleve"),
         ("bureaux locaux", "bureau local"),
         ("Ordi du prof", "ordinateur enseignant"),
@@ -72,6 +77,7 @@ def test_normalise_is_idempotent():
         ("trois vidéoprojecteurs", 3, None, "vidéoprojecteurs"),
         ("Qté : 8 - souris", 8, None, "- souris"),
         ("Achat de 12 écrans interactifs", 12, None, "écrans interactifs"),
+        ("2 000 feuilles A4", 2000, None, "feuilles A4"),
         ("acq. 15 PC portables", 15, None, "PC portables"),
         ("Acquisition d'1 serveur", 1, None, "serveur"),
         ("Fourniture de 30 licences ENT", 30, "licence", "ENT"),
@@ -91,6 +97,7 @@ def test_extract_quantity_finds_the_quantity(text, quantity, unit, rest):
         "2026 renouvellement des PC",
         "écran 1920 x 1080",
         "Achat de 2026 licences",
+        "1 500,5 kg de papier",
         "Acquisition de 10 pouces",
         "Achat de tablettes",
     ],
@@ -190,6 +197,26 @@ def test_a_size_written_out_answers_an_alias_giving_the_number_alone(index, text
     result = matching.match(index, text)
     assert result.item_id in ("eni-75", "eni-86")
     assert result.status == matching.STATUS_MATCHED, result
+
+
+@pytest.mark.parametrize(
+    ("text", "item_id"),
+    [
+        ("Câble HDMI 5 m", "cable-hdmi"),  # the cable is sold « de 1 à 10 m »
+        ("onduleur 600 VA", "onduleur-600"),  # « 600 à 800 VA »
+        ("portable 15 pouces enseignant", "pc-portable-enseignant-15"),  # 15.6 inches, as buyers round it
+    ],
+)
+def test_a_size_inside_the_item_range_or_within_tolerance_is_no_conflict(index, text, item_id):
+    result = matching.match(index, text)
+    assert result.item_id == item_id
+    assert "Taille demandée" not in result.explanation
+
+
+def test_a_size_outside_the_item_range_still_needs_review(index):
+    result = matching.match(index, "câble HDMI 15 m")
+    assert result.status == matching.STATUS_REVIEW
+    assert "Taille demandée (15 m)" in result.explanation
 
 
 @pytest.mark.parametrize(
