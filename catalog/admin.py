@@ -1,11 +1,11 @@
 from django.contrib import admin, messages
-from django.db.models import QuerySet
+from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from catalog import services
-from catalog.models import CatalogAlias, CatalogItem, CpvCode, Family
+from catalog.models import AliasStatus, CatalogAlias, CatalogItem, CpvCode, Family
 from procurement.errors import DomainError
 
 
@@ -55,12 +55,45 @@ class AliasScopeFilter(admin.SimpleListFilter):
 
 @admin.register(CatalogAlias)
 class CatalogAliasAdmin(admin.ModelAdmin):
-    list_display = ["text", "normalized", "item", "collectivity", "status", "created_by", "created_at"]
+    list_display = ["text", "normalized", "item", "collectivity", "shared_by", "status", "created_by", "created_at"]
     list_filter = ["status", AliasScopeFilter]
     search_fields = ["text", "normalized", "item__label"]
     raw_id_fields = ["item", "collectivity", "created_by"]
     list_select_related = ["item", "collectivity", "created_by"]
-    actions = ["accept_for_all"]
+    actions = ["accept_for_all", "reject"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[CatalogAlias]:
+        # how many collectivités taught the same wording for the same item: the evidence for making it global
+        same = (
+            CatalogAlias.objects.filter(
+                item_id=OuterRef("item_id"), normalized=OuterRef("normalized"), collectivity__isnull=False
+            )
+            .exclude(status=AliasStatus.REJECTED)
+            .values("item_id")
+            .annotate(n=Count("collectivity", distinct=True))
+            .values("n")
+        )
+        return super().get_queryset(request).annotate(shared=Subquery(same, output_field=IntegerField()))
+
+    @admin.display(description=_("collectivités l'ayant appris"), ordering="shared")
+    def shared_by(self, alias: CatalogAlias) -> int:
+        return alias.shared or 0
+
+    @admin.action(description=_("Refuser (ne sert plus aucun rapprochement)"))
+    def reject(self, request: HttpRequest, queryset: QuerySet[CatalogAlias]) -> None:
+        done = 0
+        for alias in queryset.order_by("pk"):
+            try:
+                services.alias_reject(alias=alias, actor=request.user)
+            except DomainError as exc:
+                self.message_user(request, exc.message, messages.ERROR)
+                return
+            done += 1
+        self.message_user(
+            request,
+            ngettext("%(count)d synonyme refusé.", "%(count)d synonymes refusés.", done) % {"count": done},
+            messages.SUCCESS,
+        )
 
     @admin.action(description=_("Accepter pour tous"))
     def accept_for_all(self, request: HttpRequest, queryset: QuerySet[CatalogAlias]) -> None:

@@ -369,6 +369,26 @@ def campaign_lines_rematch(*, campaign: Campaign, actor: User) -> RematchOutcome
 
 
 @transaction.atomic
+def alias_reject(*, alias: CatalogAlias, actor: User) -> CatalogAlias:
+    """An administrator refuses a learnt or global alias: it no longer serves any match (it stays, rejected, so that
+    the same confirmation does not propose it again). Staff only; one audit row ``catalog_alias.reject``."""
+    if not (actor.is_staff or actor.is_superuser):
+        raise PermissionDenied("Seul un administrateur peut refuser un synonyme.")
+    before = snapshot(alias, ["item", "text", "collectivity", "status"])
+    alias.status = AliasStatus.REJECTED
+    alias.save(update_fields=["status"])
+    audit_record(
+        actor=actor,
+        action="catalog_alias.reject",
+        target=alias,
+        collectivity=alias.collectivity,
+        before=before,
+        after=snapshot(alias, ["item", "text", "collectivity", "status"]),
+    )
+    return alias
+
+
+@transaction.atomic
 def alias_accept_for_all(*, alias: CatalogAlias, actor: User) -> CatalogAlias:
     """An administrator makes a learnt alias global: it then serves every collectivité's matches.
 

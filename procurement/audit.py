@@ -64,6 +64,7 @@ ACTION_LABELS = {
     "publication.supersede": "Publication remplacée",
     "publication.withdraw": "Publication retirée",
     "catalog_alias.accept_for_all": "Synonyme rendu valable pour tous",
+    "catalog_alias.reject": "Synonyme refusé",
     "reference.import_collectivites": "Référentiel des collectivités importé",
     "reference.import_etablissements": "Référentiel des établissements importé",
     "reference.import_territoire": "Territoire de démonstration chargé",

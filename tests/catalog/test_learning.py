@@ -81,3 +81,35 @@ def test_admin_action_accepts_for_all(client, learnt, campaign, commune_b):
     assert learnt.collectivity is None and learnt.status == AliasStatus.ACCEPTED
     assert _match(campaign, commune_b, WORDING).catalog_item_id == learnt.item_id
     assert NeedLine.objects.filter(collectivity=commune_b, catalog_item=learnt.item).exists()
+
+
+def test_a_rejected_alias_no_longer_serves_its_collectivity(learnt, campaign, commune_a, alice):
+    admin = f.UserFactory(username="admin", is_staff=True)
+    assert _match(campaign, commune_a, WORDING).catalog_item_id == learnt.item_id
+    with pytest.raises(PermissionDenied):
+        services.alias_reject(alias=learnt, actor=alice)
+
+    services.alias_reject(alias=learnt, actor=admin)
+
+    assert _match(campaign, commune_a, WORDING).catalog_item_id != learnt.item_id
+    assert AuditEvent.objects.filter(action="catalog_alias.reject", actor=admin).exists()
+
+
+def test_the_admin_list_counts_the_collectivities_that_taught_a_wording(client, learnt, campaign, commune_b, bob):
+    line = _match(campaign, commune_b, WORDING)
+    services.need_line_confirm_match(need_line=line, item=learnt.item, actor=bob)
+    admin = f.UserFactory(username="admin", is_staff=True, is_superuser=True)
+    client.force_login(admin)
+    response = client.get(reverse("admin:catalog_catalogalias_changelist"))
+    assert response.status_code == 200
+    shared = {alias.collectivity_id: alias.shared for alias in response.context["cl"].result_list}
+    assert shared[learnt.collectivity_id] == 2
+
+    response = client.post(
+        reverse("admin:catalog_catalogalias_changelist"),
+        {"action": "reject", "_selected_action": [learnt.pk]},
+        follow=True,
+    )
+    learnt.refresh_from_db()
+    assert learnt.status == AliasStatus.REJECTED
+    assert "1 synonyme refusé." in response.content.decode()
