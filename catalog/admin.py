@@ -1,4 +1,5 @@
 from django.contrib import admin, messages
+from django.db import transaction
 from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
@@ -79,42 +80,43 @@ class CatalogAliasAdmin(admin.ModelAdmin):
     def shared_by(self, alias: CatalogAlias) -> int:
         return alias.shared or 0
 
+    def _each(self, request: HttpRequest, queryset: QuerySet[CatalogAlias], apply, message) -> None:
+        """Apply a service to every selected alias, all or nothing; ``message(count)`` says what was done."""
+        done = 0
+        try:
+            with transaction.atomic():
+                for alias in queryset.order_by("pk"):
+                    if not CatalogAlias.objects.filter(pk=alias.pk).exists():
+                        continue  # merged into an alias handled earlier in this batch
+                    apply(alias=alias, actor=request.user)
+                    done += 1
+        except DomainError as exc:
+            self.message_user(request, exc.message, messages.ERROR)
+            return
+        self.message_user(request, message(done), messages.SUCCESS)
+
     @admin.action(description=_("Refuser (ne sert plus aucun rapprochement)"))
     def reject(self, request: HttpRequest, queryset: QuerySet[CatalogAlias]) -> None:
-        done = 0
-        for alias in queryset.order_by("pk"):
-            try:
-                services.alias_reject(alias=alias, actor=request.user)
-            except DomainError as exc:
-                self.message_user(request, exc.message, messages.ERROR)
-                return
-            done += 1
-        self.message_user(
+        self._each(
             request,
-            ngettext("%(count)d synonyme refusé.", "%(count)d synonymes refusés.", done) % {"count": done},
-            messages.SUCCESS,
+            queryset,
+            services.alias_reject,
+            lambda n: ngettext("%(count)d synonyme refusé.", "%(count)d synonymes refusés.", n) % {"count": n},
         )
 
     @admin.action(description=_("Accepter pour tous"))
     def accept_for_all(self, request: HttpRequest, queryset: QuerySet[CatalogAlias]) -> None:
         """Make the selected learnt aliases global (merging duplicates): they then serve every collectivité."""
-        done = 0
-        for alias in queryset.order_by("pk"):
-            if not CatalogAlias.objects.filter(pk=alias.pk).exists():
-                continue  # merged into an alias handled earlier in this batch
-            try:
-                services.alias_accept_for_all(alias=alias, actor=request.user)
-            except DomainError as exc:
-                self.message_user(request, exc.message, messages.ERROR)
-                return
-            done += 1
-        self.message_user(
+        self._each(
             request,
-            ngettext(
-                "%(count)d synonyme est désormais valable pour tous.",
-                "%(count)d synonymes sont désormais valables pour tous.",
-                done,
-            )
-            % {"count": done},
-            messages.SUCCESS,
+            queryset,
+            services.alias_accept_for_all,
+            lambda n: (
+                ngettext(
+                    "%(count)d synonyme est désormais valable pour tous.",
+                    "%(count)d synonymes sont désormais valables pour tous.",
+                    n,
+                )
+                % {"count": n}
+            ),
         )
