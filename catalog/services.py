@@ -341,7 +341,7 @@ def campaign_lines_rematch(*, campaign: Campaign, actor: User) -> RematchOutcome
         if not own:
             raise PermissionDenied("Vous ne pouvez rapprocher aucune ligne de cette campagne.")
         lines = lines.filter(collectivity_id__in=own)
-    lines = list(lines.select_for_update().select_related("collectivity").order_by("pk"))
+    lines = list(lines.select_for_update(of=("self",)).select_related("collectivity").order_by("pk"))
     index = get_index()
     changed: list[NeedLine] = []
     now = timezone.now()
