@@ -2,8 +2,9 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -66,21 +67,16 @@ def match_preview(request: HttpRequest) -> HttpResponse:
     revealed).
     """
     text = request.GET.get("text", "").strip()[:1000]
-    collectivity = request.GET.get("collectivity", "")
-    scope = int(collectivity) if collectivity.isdigit() else None
-    if scope is not None and scope not in collectivity_ids_for(user=request.user):
-        scope = None
-    if scope is None:
-        own = collectivity_ids_for(user=request.user)
-        scope = own[0] if len(own) == 1 else None
+    wanted = request.GET.get("collectivity", "")
+    own = collectivity_ids_for(user=request.user)
+    scope = int(wanted) if wanted.isdigit() and int(wanted) in own else (own[0] if len(own) == 1 else None)
     context = {"text": text}
     if text:
         result = services.match_text(text=text, collectivity_id=scope)
-        quantity, unit, _rest = extract_quantity(text)
         item = (
-            CatalogItem.objects.filter(pk=result.item_id).select_related("family").first() if result.item_id else None
+            CatalogItem.objects.select_related("family").filter(pk=result.item_id).first() if result.item_id else None
         )
-        context.update(result=result, item=item, quantity=quantity, unit=unit)
+        context.update(result=result, item=item, quantity=extract_quantity(text)[0])
     return render(request, "catalog/_match_preview.html", context)
 
 
@@ -163,7 +159,7 @@ def review_confirm(request: HttpRequest, pk: int) -> HttpResponse:
         confirmed = services.need_line_confirm_match(need_line=line, item=item, actor=request.user)
         same_wording = confirmed.same_wording_matched
     except PermissionDenied as exc:
-        return HttpResponseForbidden(exc.message)
+        raise DjangoPermissionDenied(exc.message) from exc
     except DomainError as exc:
         error = exc.message
     if not request.htmx or same_wording:
@@ -206,7 +202,7 @@ def review_bulk_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         count = services.need_lines_confirm_first_candidate(lines=lines, actor=request.user)
     except PermissionDenied as exc:
-        return HttpResponseForbidden(exc.message)
+        raise DjangoPermissionDenied(exc.message) from exc
     except DomainError as exc:
         messages.error(request, exc.message)
         return redirect(back)
@@ -224,7 +220,7 @@ def review_rematch(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         outcome = services.campaign_lines_rematch(campaign=campaign, actor=request.user)
     except PermissionDenied as exc:
-        return HttpResponseForbidden(exc.message)
+        raise DjangoPermissionDenied(exc.message) from exc
     messages.success(request, rematch_message(outcome))
     return redirect("catalog:review_queue", pk=campaign.pk)
 

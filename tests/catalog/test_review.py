@@ -293,7 +293,9 @@ def test_rematch_is_refused_to_a_viewer_and_hidden_from_an_outsider(
 ):
     _alias_for_all("casque-micro-usb", "casque audio avec micro")
     url = reverse("catalog:review_rematch", args=[campaign.pk])
-    assert login(client, viewer).post(url).status_code == 403
+    refused = login(client, viewer).post(url)
+    assert refused.status_code == 403
+    assert "Vous ne pouvez rapprocher aucune ligne de cette campagne." in refused.content.decode()
     assert login(client, oscar).post(url).status_code == 404
     api_client.force_authenticate(viewer)
     assert api_client.post(reverse("api:review_rematch"), {"campaign": campaign.pk}, format="json").status_code == 403
