@@ -33,6 +33,10 @@ def test_demo_builds_the_whole_flow_and_prints_the_logins(demo_settings, client)
     assert not lines.filter(match_status=MatchStatus.PENDING).exists()
     assert lines.filter(match_status=MatchStatus.CONFIRMED).exists()
     assert lines.filter(match_status=MatchStatus.REVIEW).exists()  # some left for the review queue
+    statuses = set(campaign.participations.values_list("status", flat=True))
+    assert statuses >= {"submitted", "started"} or statuses >= {"submitted", "invited"}  # some late members
+    buyer_commune = User.objects.get(username="acheteur01").memberships.get().collectivity
+    assert campaign.participations.get(collectivity=buyer_commune).status != "submitted"  # for the walk-through
     assert Grouping.objects.count() == 2
     assert all(g.lots.exists() for g in Grouping.objects.all())
     assert GeneratedDocument.objects.filter(status="done").count() == 6
