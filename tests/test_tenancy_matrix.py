@@ -66,6 +66,9 @@ BODY_OBJECT = {
     "api:review_bulk_confirm": lambda world: {"lines": [world["line"].pk]},
     "api:review_rematch": lambda world: {"campaign": world["campaign"].pk},
 }
+# Tools that compute an answer from the body and address no stored object: an outsider gets 200, and nothing a
+# collectivité has learnt shows through to anyone else.
+TOOLS = {"api:match_texts"}
 SECRET = "Tablettes secrètes de Bruz"
 
 
@@ -83,7 +86,7 @@ def walk(patterns, namespace=None, prefix=""):
 
 
 ROUTES = dict(walk(get_resolver().url_patterns))
-OBJECT = sorted(set(ROUTES) - PUBLIC - LIST - set(ROLE_GATED) - set(BODY_OBJECT))
+OBJECT = sorted(set(ROUTES) - PUBLIC - LIST - set(ROLE_GATED) - set(BODY_OBJECT) - TOOLS)
 
 
 def test_every_route_is_classified():
@@ -135,6 +138,8 @@ def build_world() -> dict:
     )
     job = NeedsImportJob.objects.create(campaign=campaign, collectivity=commune_a, created_by=alice, filename="b.xlsx")
     return {
+        "alice": alice,
+        "commune_a": commune_a,
         "carol": carol,
         "oscar": oscar,
         "campaign": campaign,
@@ -269,6 +274,25 @@ def test_actions_on_foreign_ids_in_the_body_are_404(client, world, name):
     client.force_login(world["oscar"])
     response = client.post(reverse(name), BODY_OBJECT[name](world), content_type="application/json")
     assert response.status_code == 404
+
+
+def test_the_matching_tool_never_uses_what_another_collectivity_learnt(client, world):
+    from catalog.models import AliasStatus, CatalogAlias
+
+    CatalogAlias.objects.create(
+        item=world["item"],
+        text="zorglub violet",
+        normalized="zorglub violet",
+        collectivity=world["commune_a"],
+        status=AliasStatus.PROPOSED,
+    )
+    body = {"texts": ["zorglub violet"], "collectivity": world["commune_a"].pk}
+    client.force_login(world["oscar"])
+    response = client.post(reverse("api:match_texts"), body, content_type="application/json")
+    assert response.status_code == 200 and response.json()["results"][0]["item"] is None
+    client.force_login(world["alice"])
+    response = client.post(reverse("api:match_texts"), body, content_type="application/json")
+    assert response.json()["results"][0]["item"] == world["item"].code
 
 
 @pytest.mark.parametrize(("name", "status"), sorted(ROLE_GATED.items()))

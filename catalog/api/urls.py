@@ -1,12 +1,13 @@
 from django.urls import path
 
-from catalog.api import review, views
+from catalog.api import match, review, views
 
 urlpatterns = [
     path("catalog/items/", views.CatalogItemList.as_view(), name="catalog_item_list"),
     path("catalog/items/<slug:code>/", views.CatalogItemDetail.as_view(), name="catalog_item_detail"),
     path("catalog/families/", views.FamilyList.as_view(), name="catalog_family_list"),
     path("cpv/", views.CpvCodeList.as_view(), name="cpv_list"),
+    path("match/", match.MatchTexts.as_view(), name="match_texts"),
     path("review/", review.ReviewList.as_view(), name="review_list"),
     path("review/bulk-confirm/", review.ReviewBulkConfirm.as_view(), name="review_bulk_confirm"),
     path("review/rematch/", review.ReviewRematch.as_view(), name="review_rematch"),

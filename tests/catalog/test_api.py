@@ -1,3 +1,6 @@
+import pytest
+from django.urls import reverse
+
 from catalog.models import AliasStatus, CatalogAlias, CatalogItem
 from tests import factories as f
 
@@ -72,3 +75,32 @@ def test_catalog_api_is_in_the_openapi_schema(api_client, db):
     body = response.content.decode()
     assert "/api/v1/catalog/items/{code}/" in body
     assert "/api/v1/cpv/" in body
+
+
+def test_api_matches_texts_without_saving_anything(api_client, seeded, alice):
+    from procurement.models import NeedLine
+
+    api_client.force_authenticate(alice)
+    texts = ["20 tabblettes 10p pour CM1", "repas de la cantine", "😀"]
+    response = api_client.post(reverse("api:match_texts"), {"texts": texts}, format="json")
+    assert response.status_code == 200
+    tablet, meal, emoji = response.data["results"]
+    assert tablet["item"] == "tablette-tactile-10" and tablet["status"] == "matched" and tablet["quantity"] == 20
+    assert tablet["cpv"] == "30213200" and len(tablet["candidates"]) == 3
+    assert meal["status"] == "unmatched" and meal["item"] is None
+    assert emoji["status"] == "unmatched" and emoji["explanation"].startswith("Non reconnue")
+    assert not NeedLine.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "body", [{}, {"texts": []}, {"texts": ["x"] * 501}, {"texts": ["a" * 1001]}, {"texts": "tablette"}]
+)
+def test_api_match_refuses_malformed_requests_with_the_field(api_client, seeded, alice, body):
+    api_client.force_authenticate(alice)
+    response = api_client.post(reverse("api:match_texts"), body, format="json")
+    assert response.status_code == 400 and "texts" in response.data["errors"]
+
+
+def test_api_match_needs_an_account(api_client, seeded):
+    response = api_client.post(reverse("api:match_texts"), {"texts": ["tablette"]}, format="json")
+    assert response.status_code in (401, 403)
