@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from catalog import matching
 from catalog.models import AliasStatus, CatalogAlias, CatalogItem, CpvCode, Family
-from procurement.audit import audit_record, snapshot
+from procurement.audit import audit_record, audit_record_many, snapshot
 from procurement.errors import DomainError, PermissionDenied
 from procurement.models import Campaign, MatchStatus, NeedLine, Role, User
 from procurement.selectors import WRITER_ROLES, can_coordinate_campaign, collectivity_ids_for, user_has_role
@@ -268,22 +268,17 @@ def _match_same_wording(*, need_line: NeedLine, item: CatalogItem, actor: User) 
     )
     same = [line for line in pending if _learnt_wording(line.text)[1] == normalized]
     who = actor.get_full_name() or actor.get_username()
+    changes = []
     for line in same:
         before = snapshot(line, MATCH_FIELDS)
         explanation = f"Même libellé qu'une ligne confirmée par {who} : « {item.label} »."
         _give_item(line, item, MatchStatus.MATCHED, explanation)
         line.match_candidates = [{"item_id": item.pk, "label": item.label, "score": 100.0}]
         line.updated_at = timezone.now()
-        audit_record(
-            actor=actor,
-            action="need_line.match_same_wording",
-            target=line,
-            collectivity=line.collectivity,
-            before=before,
-            after=snapshot(line, MATCH_FIELDS),
-        )
+        changes.append((line, line.collectivity, before, snapshot(line, MATCH_FIELDS)))
     if same:
         NeedLine.objects.bulk_update(same, [*MATCH_FIELDS, "updated_at"])
+        audit_record_many(actor=actor, action="need_line.match_same_wording", changes=changes)
     return same
 
 
@@ -343,28 +338,20 @@ def campaign_lines_rematch(*, campaign: Campaign, actor: User) -> RematchOutcome
         lines = lines.filter(collectivity_id__in=own)
     lines = list(lines.select_for_update(of=("self",)).select_related("collectivity").order_by("pk"))
     index = get_index()
-    changed: list[NeedLine] = []
+    changes = []
     now = timezone.now()
     for line in lines:
         before = snapshot(line, MATCH_FIELDS)
         _apply(line, matching.match(index, line.text, top_k=TOP_K, scope=line.collectivity_id))
         after = snapshot(line, MATCH_FIELDS)
-        if after == before:
-            continue
-        line.updated_at = now
-        changed.append(line)
-        audit_record(
-            actor=actor,
-            action="need_line.rematch",
-            target=line,
-            collectivity=line.collectivity,
-            before=before,
-            after=after,
-        )
-    if changed:
-        NeedLine.objects.bulk_update(changed, [*MATCH_FIELDS, "updated_at"])
+        if after != before:
+            line.updated_at = now
+            changes.append((line, line.collectivity, before, after))
+    if changes:
+        NeedLine.objects.bulk_update([line for line, *_ in changes], [*MATCH_FIELDS, "updated_at"], batch_size=500)
+        audit_record_many(actor=actor, action="need_line.rematch", changes=changes)
     return RematchOutcome(
-        considered=len(lines), changed=len(changed), statuses=dict(Counter(line.match_status for line in lines))
+        considered=len(lines), changed=len(changes), statuses=dict(Counter(line.match_status for line in lines))
     )
 
 

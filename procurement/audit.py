@@ -163,3 +163,30 @@ def audit_record(
         before=before,
         after=after,
     )
+
+
+def audit_record_many(
+    *,
+    actor: User | None,
+    action: str,
+    changes: list[tuple[models.Model, Collectivity | None, dict[str, Any] | None, dict[str, Any] | None]],
+) -> list[AuditEvent]:
+    """One row per (target, collectivity, before, after), written with one bulk insert: for services that change
+    many rows at once (matching a campaign's lines again) and must not write them one query each."""
+    who = actor if actor is not None and actor.is_authenticated else None
+    return AuditEvent.objects.bulk_create(
+        [
+            AuditEvent(
+                actor=who,
+                collectivity=collectivity,
+                action=action,
+                target_type=target._meta.label_lower,
+                target_id=str(target.pk),
+                target_repr=str(target)[:300],
+                before=before,
+                after=after,
+            )
+            for target, collectivity, before, after in changes
+        ],
+        batch_size=500,
+    )

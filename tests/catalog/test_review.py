@@ -314,3 +314,25 @@ def test_api_rematch_reports_what_changed(api_client, lines, campaign, alice, co
     assert again.data == {"considered": 2, "changed": 0, "statuses": {"review": 1, "unmatched": 1}}
     missing = api_client.post(reverse("api:review_rematch"), {}, format="json")
     assert missing.status_code == 400 and "campaign" in missing.data["errors"]
+
+
+def test_rematch_writes_in_bulk_whatever_the_number_of_lines(campaign, carol, commune_a, seeded):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def rematch_queries(count: int) -> int:
+        made = [
+            f.NeedLineFactory(campaign=campaign, collectivity=commune_a, text="casque audio avec micro", quantity=1)
+            for _ in range(count)
+        ]
+        services.need_lines_match(lines=made)
+        alias = _alias_for_all("casque-micro-usb", "casque audio avec micro")
+        services.get_index()  # the index is rebuilt once for the new alias, outside the count
+        with CaptureQueriesContext(connection) as queries:
+            outcome = services.campaign_lines_rematch(campaign=campaign, actor=carol)
+        assert outcome.changed == count
+        NeedLine.objects.all().delete()
+        alias.delete()
+        return len(queries)
+
+    assert rematch_queries(40) == rematch_queries(5)
