@@ -698,7 +698,25 @@ def match(index: Index, text: str, top_k: int = 3, scope: Hashable | None = None
     return index._match(query, scope if scope in index.items.scopes else None, top_k)
 
 
+# Words after which a buyer names a place ("école Jules Ferry", "collège Jean Moulin", "salle Molière").
+NAMING_WORDS = frozenset({"ecole", "college", "lycee", "salle", "site", "batiment", "gymnase", "mediatheque"})
+
+
+def _without_place_names(sub: _SubIndex, query: list[str]) -> list[str]:
+    """The line's tokens without the name of a place: the words right after a naming word that no wording of
+    the catalog uses, even misspelt. They say where, not what, and would weigh as unexplained words."""
+    out: list[str] = []
+    naming = False
+    for token in query:
+        if naming and not token[0].isdigit() and not sub.expand(token):
+            continue
+        naming = token in NAMING_WORDS
+        out.append(token)
+    return out or query
+
+
 def _match_query(index: Index, query: list[str], scope: Hashable | None, top_k: int) -> MatchResult:
+    query = _without_place_names(index.items, query)
     prepared = _prepare_query(index.items, query)
     ranked = _rank(index.items, prepared, scope, keep=max(top_k, 2), prune=True)
     candidates = tuple(Candidate(s.key, index.entries[s.key].label, s.score) for s in ranked[: max(top_k, 1)])

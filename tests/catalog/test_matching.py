@@ -696,3 +696,25 @@ def test_the_same_text_gets_the_same_result_in_every_process():
         for seed in ("1", "2", "3", "4", "5")
     }
     assert len(outputs) == 1, outputs
+
+
+@pytest.mark.parametrize(
+    ("text", "plain"),
+    [
+        ("ENI 75 pouces école Jules Ferry", "ENI 75 pouces école"),
+        ("haut parleur bluetooth collège Jean Moulin", "haut parleur bluetooth collège"),
+        ("vidéoprojecteur salle Molière", "vidéoprojecteur salle"),
+    ],
+)
+def test_the_name_of_a_school_or_room_does_not_weigh_on_the_match(index, text, plain):
+    """The words naming the place say where, not what: the line scores as it would without them."""
+    named, unnamed = matching.match(index, text), matching.match(index, plain)
+    assert (named.item_id, named.score, named.status) == (unnamed.item_id, unnamed.score, unnamed.status)
+
+
+def test_a_catalog_word_or_a_number_after_a_naming_word_still_counts(index):
+    strip = matching._without_place_names
+    assert strip(index.items, ["ecole", "jule", "ferry", "tablette"]) == ["ecole", "tablette"]
+    assert strip(index.items, ["salle", "informatique", "tablette"]) == ["salle", "informatique", "tablette"]
+    assert strip(index.items, ["salle", "12", "casque"]) == ["salle", "12", "casque"]
+    assert strip(index.items, ["tablettte", "ecole"]) == ["tablettte", "ecole"]  # a typo before is not a name
