@@ -125,6 +125,7 @@ def test_extract_quantity_on_empty_text():
         ("PC portable enseignant", "pc-portable-enseignant-15"),
         ("borne wifi", "borne-wifi-6"),
         ("ordi portable prof", "pc-portable-enseignant-15"),
+        ("netbooks pour les élèves", "pc-portable-eleve-14"),
         ("Ecran numérique interactif 65 pouces pour le CP", "eni-65"),
         ('écran interactif 75"', "eni-75"),
         ("switch 24 ports PoE manageable", "switch-24-poe"),
