@@ -703,12 +703,13 @@ NAMING_WORDS = frozenset({"ecole", "college", "lycee", "salle", "site", "batimen
 
 
 def _without_place_names(sub: _SubIndex, query: list[str]) -> list[str]:
-    """The line's tokens without the name of a place: the words right after a naming word that no wording of
-    the catalog uses, even misspelt. They say where, not what, and would weigh as unexplained words."""
+    """The line's tokens without the name of a place: the numbers and the words right after a naming word that no
+    wording of the catalog uses, even misspelt ("salle 12", "école Jules Ferry"). They say where, not what: an
+    unknown word would weigh as unexplained, a number would pick the item that has it ("classe mobile 12")."""
     out: list[str] = []
     naming = False
     for token in query:
-        if naming and not token[0].isdigit() and not sub.expand(token):
+        if naming and (token.isdigit() or not sub.expand(token)):
             continue
         naming = token in NAMING_WORDS
         out.append(token)
