@@ -14,6 +14,21 @@ class DateInput(forms.DateInput):
         super().__init__(format="%Y-%m-%d", **kwargs)
 
 
+def _preview_as_typed(field: forms.Field, *, include: str = "", collectivity: int | None = None) -> None:
+    """As the buyer types, the catalog article the wording will be matched to is shown under the field."""
+    attrs = {
+        "hx-get": reverse_lazy("catalog:match_preview"),
+        "hx-trigger": "input changed delay:400ms, load",
+        "hx-target": "#apercu-rapprochement",
+        "aria-describedby": "id_text_helptext apercu-rapprochement",
+    }
+    if include:
+        attrs["hx-include"] = include
+    if collectivity is not None:
+        attrs["hx-vals"] = f'{{"collectivity": {int(collectivity)}}}'
+    field.widget.attrs.update(attrs)
+
+
 class NeedLineForm(forms.ModelForm):
     collectivity = forms.ModelChoiceField(
         label=_("Collectivité"), queryset=Collectivity.objects.none(), empty_label=None
@@ -48,16 +63,7 @@ class NeedLineForm(forms.ModelForm):
         # The quantity may be written in the wording instead ("15 tablettes"): the field can stay empty.
         self.fields["quantity"].required = False
         self.fields["quantity"].help_text = _("Laissez vide si la désignation commence par la quantité.")
-        # As the buyer types, the catalog article the wording will be matched to is shown under the field.
-        self.fields["text"].widget.attrs.update(
-            {
-                "hx-get": reverse_lazy("catalog:match_preview"),
-                "hx-trigger": "input changed delay:400ms, load",
-                "hx-target": "#apercu-rapprochement",
-                "hx-include": "[name='collectivity']",
-                "aria-describedby": "id_text_helptext apercu-rapprochement",
-            }
-        )
+        _preview_as_typed(self.fields["text"], include="[name='collectivity']")
 
     def clean_collectivity(self):
         return self.cleaned_data.get("collectivity") or self.single_collectivity
@@ -89,6 +95,7 @@ class NeedLineEditForm(NeedLineForm):
 
     def __init__(self, *args, sites, **kwargs):
         forms.ModelForm.__init__(self, *args, **kwargs)
+        _preview_as_typed(self.fields["text"], collectivity=self.instance.collectivity_id)
         self.fields["site"].queryset = sites
         self.fields["site"].label_from_instance = lambda s: f"{s.name} — {s.uai} ({s.get_kind_display()})"
         self.fields["site"].empty_label = _("Livraison centrale (pas de site)")

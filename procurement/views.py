@@ -330,7 +330,7 @@ def need_line_edit(request, pk: int):
     return render(
         request,
         "procurement/need_line_form.html",
-        {"nav": "campaigns", "campaign": line.campaign, "form": form, "line": line},
+        {"nav": "campaigns", "campaign": line.campaign, "form": form, "line": line, "show_preview": True},
     )
 
 

@@ -95,6 +95,8 @@ def test_the_preview_names_the_article_a_wording_will_get(client, seeded, alice)
     url = reverse("catalog:match_preview")
     body = client.get(url, {"text": "20 tabblettes 10p pour CM1"}).content.decode()
     assert "Article reconnu" in body and "Tablette tactile 10 pouces" in body and "quantité lue : 20" in body
+    body = client.get(url, {"text": "clé USB 64 Go"}).content.decode()
+    assert "À vérifier" in body and "Taille demandée (64 Go) absente de cet article." in body
     body = client.get(url, {"text": "repas de la cantine"}).content.decode()
     assert "Non reconnu" in body
     assert "pendant la saisie" in client.get(url).content.decode()

@@ -72,6 +72,17 @@ def test_the_quantity_can_be_written_in_the_wording(client, alice, campaign):
     }
 
 
+def test_both_need_line_forms_preview_the_match_for_the_line_s_collectivity(client, alice, campaign, commune_a):
+    line = f.NeedLineFactory(campaign=campaign, collectivity=commune_a, text="tablettes")
+    client.force_login(alice)
+    preview = reverse("catalog:match_preview")
+    create = client.get(reverse("procurement:need_line_create", args=[campaign.pk])).content.decode()
+    edit = client.get(reverse("procurement:need_line_edit", args=[line.pk])).content.decode()
+    for body in (create, edit):
+        assert f'hx-get="{preview}"' in body and 'id="apercu-rapprochement"' in body
+    assert f"&quot;collectivity&quot;: {commune_a.pk}" in edit  # hx-vals: the line's own collectivité
+
+
 def test_a_need_without_any_quantity_is_refused_with_the_way_to_give_one(client, alice, campaign):
     client.force_login(alice)
     url = reverse("procurement:need_line_create", args=[campaign.pk])
