@@ -133,3 +133,13 @@ def confirmable_collectivity_ids(*, user: User, campaign: Campaign) -> set[int] 
     if can_coordinate_campaign(user=user, campaign=campaign):
         return None
     return set(collectivity_ids_for(user=user, roles=WRITER_ROLES))
+
+
+def match_scope_for(*, user: User, wanted: int | None) -> int | None:
+    """Whose learnt wordings count when ``user`` matches a free text: the collectivité asked for if the user
+    belongs to it, else the user's only collectivité, else none (global catalog and aliases only). A wording
+    taught by another collectivité is never used for someone outside it."""
+    own = collectivity_ids_for(user=user)
+    if wanted in own:
+        return wanted
+    return own[0] if len(own) == 1 else None

@@ -334,7 +334,10 @@ def campaign_lines_rematch(*, campaign: Campaign, actor: User) -> RematchOutcome
     if not can_coordinate_campaign(user=actor, campaign=campaign):
         own = collectivity_ids_for(user=actor, roles=WRITER_ROLES)
         if not own:
-            raise PermissionDenied("Vous ne pouvez rapprocher aucune ligne de cette campagne.")
+            raise PermissionDenied(
+                "Vous ne pouvez rapprocher aucune ligne de cette campagne. Seuls ses acheteurs et son "
+                "coordonnateur peuvent relancer le rapprochement : demandez-le à l'un d'eux."
+            )
         lines = lines.filter(collectivity_id__in=own)
     lines = list(lines.select_for_update(of=("self",)).select_related("collectivity").order_by("pk"))
     index = get_index()

@@ -16,7 +16,7 @@ from catalog.models import CatalogItem
 from catalog.textnorm import extract_quantity
 from procurement.errors import DomainError, PermissionDenied
 from procurement.models import MatchStatus, NeedLine
-from procurement.selectors import collectivity_ids_for, get_campaign_for, get_need_line_for, need_lines_for
+from procurement.selectors import get_campaign_for, get_need_line_for, need_lines_for
 
 PAGE_SIZE = 50
 REVIEW_PAGE_SIZE = 25
@@ -68,8 +68,7 @@ def match_preview(request: HttpRequest) -> HttpResponse:
     """
     text = request.GET.get("text", "").strip()[:1000]
     wanted = request.GET.get("collectivity", "")
-    own = collectivity_ids_for(user=request.user)
-    scope = int(wanted) if wanted.isdigit() and int(wanted) in own else (own[0] if len(own) == 1 else None)
+    scope = selectors.match_scope_for(user=request.user, wanted=int(wanted) if wanted.isdigit() else None)
     context = {"text": text}
     if text:
         result = services.match_text(text=text, collectivity_id=scope)

@@ -142,18 +142,19 @@ def _shown(value: Any, field: models.Field | None = None) -> str:
     return str(value)
 
 
-def audit_record(
+def _event(
     *,
     actor: User | None,
     action: str,
     target: models.Model | AuditTarget,
     collectivity: Collectivity | None,
-    before: dict[str, Any] | None = None,
-    after: dict[str, Any] | None = None,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
 ) -> AuditEvent:
+    """An unsaved audit row (anonymous actors are recorded as no actor)."""
     if not isinstance(target, AuditTarget):
         target = AuditTarget(type=target._meta.label_lower, id=str(target.pk), label=str(target))
-    return AuditEvent.objects.create(
+    return AuditEvent(
         actor=actor if actor is not None and actor.is_authenticated else None,
         collectivity=collectivity,
         action=action,
@@ -165,6 +166,20 @@ def audit_record(
     )
 
 
+def audit_record(
+    *,
+    actor: User | None,
+    action: str,
+    target: models.Model | AuditTarget,
+    collectivity: Collectivity | None,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> AuditEvent:
+    event = _event(actor=actor, action=action, target=target, collectivity=collectivity, before=before, after=after)
+    event.save(force_insert=True)
+    return event
+
+
 def audit_record_many(
     *,
     actor: User | None,
@@ -173,19 +188,9 @@ def audit_record_many(
 ) -> list[AuditEvent]:
     """One row per (target, collectivity, before, after), written with one bulk insert: for services that change
     many rows at once (matching a campaign's lines again) and must not write them one query each."""
-    who = actor if actor is not None and actor.is_authenticated else None
     return AuditEvent.objects.bulk_create(
         [
-            AuditEvent(
-                actor=who,
-                collectivity=collectivity,
-                action=action,
-                target_type=target._meta.label_lower,
-                target_id=str(target.pk),
-                target_repr=str(target)[:300],
-                before=before,
-                after=after,
-            )
+            _event(actor=actor, action=action, target=target, collectivity=collectivity, before=before, after=after)
             for target, collectivity, before, after in changes
         ],
         batch_size=500,

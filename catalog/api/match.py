@@ -10,9 +10,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from catalog import matching, services
+from catalog import matching, selectors, services
 from catalog.models import CatalogItem
-from procurement.selectors import collectivity_ids_for
 
 MAX_TEXTS = 500
 
@@ -67,9 +66,7 @@ class MatchTexts(APIView):
         payload = MatchInput(data=request.data)
         payload.is_valid(raise_exception=True)
         texts = payload.validated_data["texts"]
-        wanted = payload.validated_data.get("collectivity")
-        own = collectivity_ids_for(user=request.user)
-        scope = wanted if wanted in own else (own[0] if len(own) == 1 else None)
+        scope = selectors.match_scope_for(user=request.user, wanted=payload.validated_data.get("collectivity"))
         results = services.match_texts(texts=texts, collectivity_id=scope)
         ids = {r.item_id for r in results} | {c.item_id for r in results for c in r.candidates}
         codes = dict(CatalogItem.objects.filter(pk__in=ids - {None}).values_list("pk", "code"))
