@@ -17,8 +17,8 @@ from catalog import matching
 from catalog.models import AliasStatus, CatalogAlias, CatalogItem, CpvCode, Family
 from procurement.audit import audit_record, audit_record_many, snapshot
 from procurement.errors import DomainError, PermissionDenied
-from procurement.models import Campaign, MatchStatus, NeedLine, Role, User
-from procurement.selectors import WRITER_ROLES, can_coordinate_campaign, collectivity_ids_for, user_has_role
+from procurement.models import Campaign, MatchStatus, NeedLine, User
+from procurement.selectors import WRITER_ROLES, can_coordinate_campaign, collectivity_ids_for
 
 MATCH_FIELDS = ["catalog_item", "cpv", "match_score", "match_status", "match_explanation", "match_candidates"]
 TOP_K = 3
@@ -174,12 +174,22 @@ def need_lines_match(*, lines: Sequence[NeedLine], collectivity_aliases: bool = 
 # --- Confirmation and learning --------------------------------------------------------------------------------------
 
 
-def _require_can_confirm(*, need_line: NeedLine, actor: User) -> None:
-    if user_has_role(user=actor, collectivity=need_line.collectivity, roles=(Role.BUYER, Role.COORDINATOR)):
-        return
-    if can_coordinate_campaign(user=actor, campaign=need_line.campaign):
-        return
-    raise PermissionDenied(f"Vous ne pouvez pas confirmer les besoins de {need_line.collectivity.name}.")
+class _ConfirmRights:
+    """Who may confirm which lines, read once per actor and campaign: a bulk confirmation of 500 lines asks the
+    database twice per campaign, not twice per line."""
+
+    def __init__(self, actor: User) -> None:
+        self.actor = actor
+        self.writer_of = set(collectivity_ids_for(user=actor, roles=WRITER_ROLES))
+        self.coordinated: dict[int, bool] = {}
+
+    def require(self, line: NeedLine) -> None:
+        if line.collectivity_id in self.writer_of:
+            return
+        if line.campaign_id not in self.coordinated:
+            self.coordinated[line.campaign_id] = can_coordinate_campaign(user=self.actor, campaign=line.campaign)
+        if not self.coordinated[line.campaign_id]:
+            raise PermissionDenied(f"Vous ne pouvez pas confirmer les besoins de {line.collectivity.name}.")
 
 
 @functools.lru_cache(maxsize=50_000)
@@ -191,6 +201,13 @@ def _learnt_wording(text: str) -> tuple[str, str]:
     return wording, matching.normalise(wording)[:300]
 
 
+def _learnable_wording(text: str) -> tuple[str, str]:
+    wording, normalized = _learnt_wording(text)
+    if not normalized:
+        raise DomainError("Ce texte ne contient aucun mot exploitable : il ne peut pas devenir un synonyme.")
+    return wording, normalized
+
+
 @transaction.atomic
 def alias_learn(*, need_line: NeedLine, item: CatalogItem, actor: User | None) -> CatalogAlias:
     """Record the line's wording as an alias of ``item`` for the line's collectivité (status proposed).
@@ -200,9 +217,7 @@ def alias_learn(*, need_line: NeedLine, item: CatalogItem, actor: User | None) -
     else's until an administrator makes it global. The quantity written at the start ("20 tablettes") is
     dropped, so the alias is the wording of the item only.
     """
-    wording, normalized = _learnt_wording(need_line.text)
-    if not normalized:
-        raise DomainError("Ce texte ne contient aucun mot exploitable : il ne peut pas devenir un synonyme.")
+    wording, normalized = _learnable_wording(need_line.text)
     alias, _ = CatalogAlias.objects.get_or_create(
         item=item,
         normalized=normalized,
@@ -210,6 +225,36 @@ def alias_learn(*, need_line: NeedLine, item: CatalogItem, actor: User | None) -
         defaults={"text": wording, "status": AliasStatus.PROPOSED, "created_by": actor},
     )
     return alias
+
+
+def _aliases_learn(*, confirmed: Sequence[tuple[NeedLine, CatalogItem]], actor: User | None) -> None:
+    """``alias_learn`` for many lines in two queries: read the aliases that exist, insert the others at once
+    (``ignore_conflicts``: an alias another request created meanwhile is left as it is, as ``alias_learn``
+    leaves an existing one)."""
+    wanted: dict[tuple[int, str, int], str] = {}
+    for line, item in confirmed:
+        wording, normalized = _learnable_wording(line.text)
+        wanted.setdefault((item.pk, normalized, line.collectivity_id), wording)
+    existing = set(
+        CatalogAlias.objects.filter(
+            collectivity_id__in={key[2] for key in wanted}, normalized__in={key[1] for key in wanted}
+        ).values_list("item_id", "normalized", "collectivity_id")
+    )
+    CatalogAlias.objects.bulk_create(
+        [
+            CatalogAlias(
+                item_id=item_id,
+                normalized=normalized,
+                collectivity_id=collectivity_id,
+                text=wording,
+                status=AliasStatus.PROPOSED,
+                created_by=actor,
+            )
+            for (item_id, normalized, collectivity_id), wording in wanted.items()
+            if (item_id, normalized, collectivity_id) not in existing
+        ],
+        ignore_conflicts=True,
+    )
 
 
 @transaction.atomic
@@ -223,24 +268,51 @@ def need_line_confirm_match(*, need_line: NeedLine, item: CatalogItem, actor: Us
     still to review or unmatched, take the item at once (``_match_same_wording``), and are returned as
     ``need_line.same_wording_matched``.
     """
-    _require_can_confirm(need_line=need_line, actor=actor)
-    if not item.is_active:
-        raise DomainError("Cet article n'est plus proposé au catalogue.", field="catalog_item")
-    before = snapshot(need_line, MATCH_FIELDS)
-    who = actor.get_full_name() or actor.get_username()
-    _give_item(need_line, item, MatchStatus.CONFIRMED, f"Rapprochement confirmé par {who}.")
-    need_line.save(update_fields=[*MATCH_FIELDS, "updated_at"])
-    alias_learn(need_line=need_line, item=item, actor=actor)
-    audit_record(
-        actor=actor,
-        action="need_line.confirm_match",
-        target=need_line,
-        collectivity=need_line.collectivity,
-        before=before,
-        after=snapshot(need_line, MATCH_FIELDS),
-    )
-    need_line.same_wording_matched = _match_same_wording(need_line=need_line, item=item, actor=actor)
+    need_line.same_wording_matched = _confirm(confirmed=[(need_line, item)], actor=actor)
     return need_line
+
+
+@dataclass(frozen=True)
+class BulkConfirmOutcome:
+    """What ``need_lines_confirm_first_candidate`` did: lines confirmed, other lines matched by the same wording."""
+
+    confirmed: int
+    same_wording: int
+
+
+@transaction.atomic
+def need_lines_confirm_first_candidate(*, lines: Sequence[NeedLine], actor: User) -> BulkConfirmOutcome:
+    """Confirm each line's first candidate (bulk action of the review queue).
+
+    Invariants: all or nothing: one refused line (permission, inactive item, no usable wording) rolls every
+    confirmation back; lines without a candidate are skipped; each confirmed line gets what
+    ``need_line_confirm_match`` gives one line (audit row, learnt alias, same-wording lines matched), in a fixed
+    number of queries whatever the number of lines (checked by a test).
+    """
+    wanted = {line.pk: line.match_candidates[0]["item_id"] for line in lines if line.match_candidates}
+    items = CatalogItem.objects.in_bulk(set(wanted.values()))
+    confirmed = [(line, items[wanted[line.pk]]) for line in lines if wanted.get(line.pk) in items]
+    same = _confirm(confirmed=confirmed, actor=actor) if confirmed else []
+    return BulkConfirmOutcome(confirmed=len(confirmed), same_wording=len(same))
+
+
+def _confirm(*, confirmed: Sequence[tuple[NeedLine, CatalogItem]], actor: User) -> list[NeedLine]:
+    """Confirm each (line, item) pair; return the other lines that took an item because they say the same."""
+    rights = _ConfirmRights(actor)
+    who = actor.get_full_name() or actor.get_username()
+    changes = []
+    for line, item in confirmed:
+        rights.require(line)
+        if not item.is_active:
+            raise DomainError("Cet article n'est plus proposé au catalogue.", field="catalog_item")
+        before = snapshot(line, MATCH_FIELDS)
+        _give_item(line, item, MatchStatus.CONFIRMED, f"Rapprochement confirmé par {who}.")
+        line.updated_at = timezone.now()
+        changes.append((line, line.collectivity, before, snapshot(line, MATCH_FIELDS)))
+    _aliases_learn(confirmed=confirmed, actor=actor)
+    NeedLine.objects.bulk_update([line for line, _ in confirmed], [*MATCH_FIELDS, "updated_at"], batch_size=500)
+    audit_record_many(actor=actor, action="need_line.confirm_match", changes=changes)
+    return _match_same_wording(confirmed=confirmed, actor=actor)
 
 
 def _give_item(line: NeedLine, item: CatalogItem, status: str, explanation: str) -> None:
@@ -251,55 +323,42 @@ def _give_item(line: NeedLine, item: CatalogItem, status: str, explanation: str)
     line.match_explanation = explanation[:500]
 
 
-def _match_same_wording(*, need_line: NeedLine, item: CatalogItem, actor: User) -> list[NeedLine]:
-    """The collectivité's other lines of the campaign, still to review or unmatched, that say the same thing
-    (same normalised wording, quantity aside) take the confirmed item at once, as the learnt alias would give
-    them on their next match: status matched (nobody looked at them), score 100, one audit row each.
-    No index rebuild: the confirmation already says what the wording means."""
-    _, normalized = _learnt_wording(need_line.text)
+def _match_same_wording(*, confirmed: Sequence[tuple[NeedLine, CatalogItem]], actor: User) -> list[NeedLine]:
+    """Each collectivité's other lines of the campaign, still to review or unmatched, that say the same thing as a
+    confirmed line (same normalised wording, quantity aside) take its item at once, as the learnt alias would
+    give them on their next match: status matched (nobody looked at them), score 100, one audit row each.
+    One read and one write for all the confirmed lines. No index rebuild: the confirmation already says what
+    the wording means. When two confirmed lines say the same and got different items, the first one counts."""
+    taught: dict[tuple[int, int, str], CatalogItem] = {}
+    for line, item in confirmed:
+        taught.setdefault((line.campaign_id, line.collectivity_id, _learnt_wording(line.text)[1]), item)
     pending = (
         NeedLine.objects.filter(
-            campaign_id=need_line.campaign_id,
-            collectivity_id=need_line.collectivity_id,
+            campaign_id__in={key[0] for key in taught},
+            collectivity_id__in={key[1] for key in taught},
             match_status__in=[MatchStatus.REVIEW, MatchStatus.UNMATCHED],
         )
-        .exclude(pk=need_line.pk)
+        .exclude(pk__in=[line.pk for line, _ in confirmed])
         .select_related("collectivity")
+        .order_by("pk")
     )
-    same = [line for line in pending if _learnt_wording(line.text)[1] == normalized]
     who = actor.get_full_name() or actor.get_username()
-    changes = []
-    for line in same:
+    same, changes = [], []
+    for line in pending:
+        item = taught.get((line.campaign_id, line.collectivity_id, _learnt_wording(line.text)[1]))
+        if item is None:
+            continue
         before = snapshot(line, MATCH_FIELDS)
         explanation = f"Même libellé qu'une ligne confirmée par {who} : « {item.label} »."
         _give_item(line, item, MatchStatus.MATCHED, explanation)
         line.match_candidates = [{"item_id": item.pk, "label": item.label, "score": 100.0}]
         line.updated_at = timezone.now()
+        same.append(line)
         changes.append((line, line.collectivity, before, snapshot(line, MATCH_FIELDS)))
     if same:
-        NeedLine.objects.bulk_update(same, [*MATCH_FIELDS, "updated_at"])
+        NeedLine.objects.bulk_update(same, [*MATCH_FIELDS, "updated_at"], batch_size=500)
         audit_record_many(actor=actor, action="need_line.match_same_wording", changes=changes)
     return same
-
-
-@transaction.atomic
-def need_lines_confirm_first_candidate(*, lines: Sequence[NeedLine], actor: User) -> int:
-    """Confirm each line's first candidate (bulk action of the review queue). Returns how many were confirmed.
-
-    Invariants: all or nothing: one refused line (permission, inactive item) rolls every confirmation back;
-    lines without a candidate are skipped; each confirmation goes through ``need_line_confirm_match`` (audit
-    row and learnt alias). Items are read in one query.
-    """
-    wanted = {line.pk: line.match_candidates[0]["item_id"] for line in lines if line.match_candidates}
-    items = CatalogItem.objects.in_bulk(set(wanted.values()))
-    confirmed = 0
-    for line in lines:
-        item = items.get(wanted.get(line.pk))
-        if item is None:
-            continue
-        need_line_confirm_match(need_line=line, item=item, actor=actor)
-        confirmed += 1
-    return confirmed
 
 
 # --- Matching again ---------------------------------------------------------------------------------------------

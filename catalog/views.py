@@ -177,14 +177,17 @@ def review_confirm(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _confirmed_message(item: CatalogItem, same_wording: int) -> str:
-    message = _("Ligne confirmée : « %(label)s ».") % {"label": item.label}
-    if same_wording:
-        message += " " + ngettext(
-            "%(count)d autre ligne de même libellé a reçu le même article.",
-            "%(count)d autres lignes de même libellé ont reçu le même article.",
-            same_wording,
-        ) % {"count": same_wording}
-    return message
+    return _("Ligne confirmée : « %(label)s ».") % {"label": item.label} + _same_wording_message(same_wording)
+
+
+def _same_wording_message(count: int) -> str:
+    if not count:
+        return ""
+    return " " + ngettext(
+        "%(count)d autre ligne de même libellé a reçu le même article.",
+        "%(count)d autres lignes de même libellé ont reçu le même article.",
+        count,
+    ) % {"count": count}
 
 
 @login_required
@@ -199,15 +202,18 @@ def review_bulk_confirm(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, _("Sélectionnez au moins une ligne."))
         return redirect(back)
     try:
-        count = services.need_lines_confirm_first_candidate(lines=lines, actor=request.user)
+        outcome = services.need_lines_confirm_first_candidate(lines=lines, actor=request.user)
     except PermissionDenied as exc:
         raise DjangoPermissionDenied(exc.message) from exc
     except DomainError as exc:
         messages.error(request, exc.message)
         return redirect(back)
-    messages.success(
-        request, _("%(count)d ligne(s) confirmée(s) avec leur premier article proposé.") % {"count": count}
-    )
+    message = ngettext(
+        "%(count)d ligne confirmée avec son premier article proposé.",
+        "%(count)d lignes confirmées avec leur premier article proposé.",
+        outcome.confirmed,
+    ) % {"count": outcome.confirmed}
+    messages.success(request, message + _same_wording_message(outcome.same_wording))
     return redirect(back)
 
 

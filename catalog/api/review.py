@@ -168,7 +168,10 @@ class BulkConfirmInput(serializers.Serializer):
 
 
 class BulkConfirmOutput(serializers.Serializer):
-    confirmed = serializers.IntegerField()
+    confirmed = serializers.IntegerField(help_text="Lignes confirmées")
+    same_wording = serializers.IntegerField(
+        help_text="Autres lignes de la même collectivité et de même libellé, rapprochées du même article"
+    )
 
 
 @extend_schema(
@@ -186,8 +189,8 @@ class ReviewBulkConfirm(APIView):
         lines = list(need_lines_for(user=request.user).filter(pk__in=ids))
         if len(lines) != len(ids):
             raise NotFound("Ligne de besoin introuvable.")
-        confirmed = services.need_lines_confirm_first_candidate(lines=lines, actor=request.user)
-        return Response({"confirmed": confirmed}, status=status.HTTP_200_OK)
+        outcome = services.need_lines_confirm_first_candidate(lines=lines, actor=request.user)
+        return Response(BulkConfirmOutput(outcome).data, status=status.HTTP_200_OK)
 
 
 class RematchInput(serializers.Serializer):

@@ -5,6 +5,7 @@ from django.urls import reverse
 
 from catalog import services
 from catalog.models import AliasStatus, CatalogAlias, CatalogItem
+from procurement.errors import PermissionDenied
 from procurement.models import AuditEvent, MatchStatus, NeedLine, Role
 from tests import factories as f
 from tests.conftest import login
@@ -148,6 +149,81 @@ def test_bulk_confirm_confirms_the_first_candidate_of_selected_lines(client, lin
     assert AuditEvent.objects.filter(action="need_line.confirm_match").count() == len(review)
 
 
+def test_bulk_confirm_learns_each_wording_and_matches_the_lines_that_say_the_same(
+    client, campaign, alice, commune_a, commune_b, seeded
+):
+    def line(text, collectivity=commune_a):
+        return f.NeedLineFactory(campaign=campaign, collectivity=collectivity, text=text, quantity=1)
+
+    chosen = [line("casque audio avec micro"), line("écran interactif")]
+    twins = [line("3 casque audio avec micro"), line("ECRAN interactif !")]
+    elsewhere = line("casque audio avec micro", commune_b)  # same words, another collectivité: not taught
+    services.need_lines_match(lines=[*chosen, *twins, elsewhere])
+    for x in [*chosen, *twins, elsewhere]:
+        x.refresh_from_db()
+        assert x.match_status == MatchStatus.REVIEW
+    firsts = [x.match_candidates[0]["item_id"] for x in chosen]
+
+    response = login(client, alice).post(
+        reverse("catalog:review_bulk_confirm", args=[campaign.pk]), {"lignes": [x.pk for x in chosen]}, follow=True
+    )
+
+    message = str(next(iter(response.context["messages"])))
+    assert message == (
+        "2 lignes confirmées avec leur premier article proposé. "
+        "2 autres lignes de même libellé ont reçu le même article."
+    )
+    for x, twin, first in zip(chosen, twins, firsts, strict=True):
+        x.refresh_from_db()
+        twin.refresh_from_db()
+        assert (x.match_status, x.catalog_item_id) == (MatchStatus.CONFIRMED, first)
+        assert (twin.match_status, twin.catalog_item_id) == (MatchStatus.MATCHED, first)
+    elsewhere.refresh_from_db()
+    assert elsewhere.match_status == MatchStatus.REVIEW
+    learnt = CatalogAlias.objects.filter(collectivity=commune_a, status=AliasStatus.PROPOSED)
+    assert sorted(learnt.values_list("normalized", "item_id")) == sorted(
+        zip(["casque audio micro", "ecran interactif"], firsts, strict=True)
+    )
+    assert AuditEvent.objects.filter(action="need_line.match_same_wording").count() == 2
+
+
+def test_bulk_confirm_refused_for_one_line_confirms_none(campaign, alice, commune_a, commune_b, seeded):
+    own = f.NeedLineFactory(campaign=campaign, collectivity=commune_a, text="écran interactif", quantity=1)
+    other = f.NeedLineFactory(campaign=campaign, collectivity=commune_b, text="casque audio avec micro", quantity=1)
+    services.need_lines_match(lines=[own, other])
+    own.refresh_from_db()
+    other.refresh_from_db()
+
+    with pytest.raises(PermissionDenied, match="Vous ne pouvez pas confirmer les besoins de"):
+        services.need_lines_confirm_first_candidate(lines=[own, other], actor=alice)
+
+    assert set(NeedLine.objects.filter(pk__in=[own.pk, other.pk]).values_list("match_status", flat=True)) == {
+        MatchStatus.REVIEW
+    }
+    assert not CatalogAlias.objects.filter(collectivity__isnull=False).exists()
+    assert not AuditEvent.objects.filter(action="need_line.confirm_match").exists()
+
+
+def test_bulk_confirm_takes_as_many_queries_for_40_lines_as_for_5(campaign, alice, commune_a, seeded):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def confirm_queries(count: int) -> int:
+        made = [
+            f.NeedLineFactory(campaign=campaign, collectivity=commune_a, text=f"casque audio avec micro {count} {n}")
+            for n in range(count)
+        ]
+        services.need_lines_match(lines=made)
+        made = list(NeedLine.objects.filter(pk__in=[x.pk for x in made]).select_related("campaign", "collectivity"))
+        with CaptureQueriesContext(connection) as queries:
+            outcome = services.need_lines_confirm_first_candidate(lines=made, actor=alice)
+        assert outcome.confirmed == count
+        assert NeedLine.objects.filter(pk__in=[x.pk for x in made], match_status=MatchStatus.CONFIRMED).count() == count
+        return len(queries)
+
+    assert confirm_queries(40) == confirm_queries(5)
+
+
 # --- permissions ------------------------------------------------------------------------------------------------
 
 
@@ -237,7 +313,7 @@ def test_api_confirm_and_bulk_confirm(api_client, lines, carol, commune_a, commu
 
     others = [_line(lines, "écran interactif", commune_a), _line(lines, "écran interactif", commune_b)]
     bulk = api_client.post(reverse("api:review_bulk_confirm"), {"lines": [x.pk for x in others]}, format="json")
-    assert bulk.status_code == 200 and bulk.data == {"confirmed": 2}
+    assert bulk.status_code == 200 and bulk.data == {"confirmed": 2, "same_wording": 0}
     assert all(x.match_status == MatchStatus.CONFIRMED for x in NeedLine.objects.filter(pk__in=[o.pk for o in others]))
     empty = api_client.post(reverse("api:review_bulk_confirm"), {"lines": []}, format="json")
     assert empty.status_code == 400
