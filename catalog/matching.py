@@ -698,8 +698,14 @@ def match(index: Index, text: str, top_k: int = 3, scope: Hashable | None = None
     return index._match(query, scope if scope in index.items.scopes else None, top_k)
 
 
-# Words after which a buyer names a place ("école Jules Ferry", "collège Jean Moulin", "salle Molière").
-NAMING_WORDS = frozenset({"ecole", "college", "lycee", "salle", "site", "batiment", "gymnase", "mediatheque"})
+# Words after which a buyer names a place ("école Jules Ferry", "collège Jean Moulin", "salle Molière") or numbers
+# one ("étage 2", "bureau 15", "bloc C").
+NAMING_WORDS = frozenset(
+    {
+        "ecole", "college", "lycee", "salle", "site", "batiment", "bat", "gymnase", "mediatheque",
+        "etage", "niveau", "aile", "bloc", "bureau",
+    }
+)  # fmt: skip
 
 
 def _without_place_names(sub: _SubIndex, query: list[str]) -> list[str]:

@@ -706,12 +706,28 @@ def test_the_same_text_gets_the_same_result_in_every_process():
         ("haut parleur bluetooth collège Jean Moulin", "haut parleur bluetooth collège"),
         ("vidéoprojecteur salle Molière", "vidéoprojecteur salle"),
         ("Classe mobile 16 tablettes salle 12", "Classe mobile 16 tablettes salle"),
+        ("Classe mobile 16 tablettes étage 12", "Classe mobile 16 tablettes étage"),
+        ("switch 24 ports bureau 8", "switch 24 ports bureau"),
+        ("vidéoprojecteur bâtiment B niveau 3", "vidéoprojecteur bâtiment niveau"),
     ],
 )
 def test_the_name_of_a_school_or_room_does_not_weigh_on_the_match(index, text, plain):
     """The words naming the place say where, not what: the line scores as it would without them."""
     named, unnamed = matching.match(index, text), matching.match(index, plain)
     assert (named.item_id, named.score, named.status) == (unnamed.item_id, unnamed.score, unnamed.status)
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("Classe mobile 16 tablettes étage 12", "classe-mobile-16-tablettes"),
+        ("switch 24 ports bloc 8", "switch-24-poe"),
+        ("tablette étage 2", "tablette-tactile-10"),
+    ],
+)
+def test_a_floor_or_office_number_does_not_pick_another_size(index, text, code):
+    result = matching.match(index, text)
+    assert (result.item_id, result.status) == (code, matching.STATUS_MATCHED)
 
 
 def test_a_catalog_word_after_a_naming_word_still_counts(index):
