@@ -51,6 +51,12 @@ def test_buyer_sees_only_her_collectivity_review_lines(client, lines, campaign, 
     assert "Confirmer" in response.content.decode()
 
 
+def test_a_select_all_box_is_offered_only_to_who_may_confirm(client, lines, campaign, alice, viewer):
+    page = login(client, alice).get(_review_url(campaign)).content.decode()
+    assert page.count("data-select-all") == 1 and "Sélectionner toutes les lignes de cette page" in page
+    assert "data-select-all" not in login(client, viewer).get(_review_url(campaign)).content.decode()
+
+
 def test_coordinator_sees_every_member_line(client, lines, campaign, carol):
     response = login(client, carol).get(_review_url(campaign, statut="tous"))
     shown = {line.pk for line in response.context["lines"]}
