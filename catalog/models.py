@@ -7,6 +7,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from procurement.models import Unit
+
 
 class CpvLevel(models.TextChoices):
     DIVISION = "division", _("Division")
@@ -81,7 +83,7 @@ class CatalogItem(models.Model):
     family = models.ForeignKey(Family, verbose_name=_("famille"), on_delete=models.PROTECT, related_name="items")
     label = models.CharField(_("libellé"), max_length=200)
     cpv = models.ForeignKey(CpvCode, verbose_name=_("code CPV"), on_delete=models.PROTECT, related_name="catalog_items")
-    unit = models.CharField(_("unité"), max_length=20, default="unite")
+    unit = models.CharField(_("unité"), max_length=20, choices=Unit.choices, default=Unit.UNIT)
     reference_unit_price_ht = models.DecimalField(
         _("prix unitaire de référence HT (€)"), max_digits=12, decimal_places=2, validators=[MinValueValidator(0)]
     )

@@ -26,6 +26,7 @@ class CatalogItemSerializer(serializers.ModelSerializer):
     cpv = serializers.CharField(source="cpv_id", read_only=True)
     cpv_display = serializers.CharField(source="cpv.display_code", read_only=True)
     cpv_label = serializers.CharField(source="cpv.label_fr", read_only=True)
+    unit_label = serializers.CharField(source="get_unit_display", read_only=True, help_text="Unité, en clair")
 
     class Meta:
         model = CatalogItem
@@ -38,6 +39,7 @@ class CatalogItemSerializer(serializers.ModelSerializer):
             "cpv_display",
             "cpv_label",
             "unit",
+            "unit_label",
             "reference_unit_price_ht",
             "price_basis",
             "min_specs",
