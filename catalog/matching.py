@@ -329,6 +329,10 @@ class _SubIndex:
             return ((token, 1.0), *near, *bare)
         if len(token) < 5 or token[0].isdigit():
             return bare
+        return self._close_spellings(token)
+
+    def _close_spellings(self, token: str) -> tuple[tuple[str, float], ...]:
+        """Up to three vocabulary tokens spelt like ``token`` (rapidfuzz ratio ≥ FUZZY_TOKEN_CUTOFF), best first."""
         counts: dict[str, int] = defaultdict(int)
         for gram in _trigrams(token):
             for vocab in self.vocab_by_trigram.get(gram, ()):
@@ -339,6 +343,23 @@ class _SubIndex:
         shortlist = heapq.nlargest(30, counts, key=lambda v: (counts[v], -abs(len(v) - len(token)), v))
         found = process.extract(token, shortlist, scorer=fuzz.ratio, score_cutoff=FUZZY_TOKEN_CUTOFF, limit=3)
         return tuple((vocab, score / 100.0) for vocab, score, _ in found)
+
+    def keys_with_every_word(self, words: Sequence[str]) -> set[int | str]:
+        """Keys whose global wordings use every word, each in any close spelling: a word known as it is written
+        ("tablete", a misspelling some alias holds) also finds the keys of its neighbours ("tablette")."""
+        found: set[int | str] | None = None
+        for word in words:
+            spellings = {word, *(v for v, _ in self._close_spellings(word))} if len(word) >= 5 else {word}
+            keys = {
+                self.docs[doc_id].key
+                for spelling in spellings
+                for doc_id in self.postings.get(spelling, ())
+                if self.docs[doc_id].scope is None
+            }
+            found = keys if found is None else found & keys
+            if not found:
+                return set()
+        return found or set()
 
 
 def _cpv_parent(code: str, known: Mapping[str, str]) -> str | None:
@@ -780,6 +801,15 @@ def _fallback(index: Index, query: list[str], best: _Scored | None, candidates: 
 
 
 # --- CPV guessing --------------------------------------------------------------------------------------------------
+
+
+def search_items(index: Index, text: str) -> set[int | str]:
+    """Items whose label or global aliases use every word of a search text, whatever its accents, plural forms
+    or typos ("tablete", "ecrans interactifs"): the catalog's search box, beside a plain substring search."""
+    if not isinstance(text, str):
+        return set()
+    words = list(dict.fromkeys(tokens(text[:200])))[:10]
+    return index.items.keys_with_every_word(words) if words else set()
 
 
 def predict_cpv(index: Index, text: str) -> CpvGuess | None:

@@ -50,14 +50,23 @@ def search_filter(search: str) -> Q:
 
 
 def catalog_items(*, search: str = "", family: str = "", ordering: str = "") -> QuerySet[CatalogItem]:
-    """Active items, optionally filtered by a search text and a family code, in a known order."""
+    """Active items, optionally filtered by a search text and a family code, in a known order.
+
+    The search keeps an item when its code, label, specifications, CPV code or global aliases contain every word
+    (``search_filter``), or when its wordings use every word in any spelling the matching index knows, so that
+    accents, plurals and typos still find it ("ecrans interactifs", "tablete").
+    """
     qs = CatalogItem.objects.active().select_related("family", "cpv")
     if family:
         qs = qs.filter(family__code=family)
     search = (search or "").strip()[:200]
     if search:
-        ids = CatalogItem.objects.active().filter(search_filter(search)).values("id")
-        qs = qs.filter(id__in=ids)
+        from catalog.services import get_index  # the index cache lives with the services that rebuild it
+
+        spelt = matching.search_items(get_index(), search)
+        qs = qs.filter(
+            Q(id__in=CatalogItem.objects.active().filter(search_filter(search)).values("id")) | Q(id__in=spelt)
+        )
     return qs.order_by(*ITEM_ORDERINGS.get(ordering, ("family__position", "label")))
 
 

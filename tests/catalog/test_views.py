@@ -25,6 +25,29 @@ def test_catalog_page_searches_labels_and_aliases(client, seeded):
     assert "tni-tableau-interactif" in {item.code for item in response.context["page"].object_list}
 
 
+def test_catalog_search_forgives_accents_plurals_and_typos(client, api_client, seeded):
+    def found(query):
+        response = client.get(reverse("catalog:item_list"), {"q": query})
+        return {item.code for item in response.context["page"].object_list}
+
+    exact = found("écran interactif")
+    assert {"eni-65", "eni-75"} <= exact
+    assert found("ecrans interactifs") == exact
+    assert {"tablette-tactile-10", "tablette-ipad", "classe-mobile-16-tablettes"} <= found("tablete")
+    assert "chromebook-eleve-11" in found("chromebok")
+    assert found("tablete ecran") <= found("tablette") and not found("zzzqqqxxx")
+    api = api_client.get("/api/v1/catalog/items/", {"search": "chromebok"})
+    assert "chromebook-eleve-11" in {row["code"] for row in api.data["results"]}
+
+
+def test_catalog_pages_show_the_unit_in_words(client, api_client, seeded):
+    body = client.get(reverse("catalog:item_list"), {"q": "cable hdmi"}).content.decode()
+    assert "<td>mètre</td>" in body or "<td>unité</td>" in body
+    assert "<td>unite</td>" not in body and "<td>metre</td>" not in body
+    row = api_client.get("/api/v1/catalog/items/eni-75/").data
+    assert (row["unit"], row["unit_label"]) == ("unite", "unité")
+
+
 def test_catalog_page_filters_by_family_and_sorts_by_price(client, seeded):
     response = client.get(reverse("catalog:item_list"), {"famille": "tablettes", "tri": "-prix"})
     items = list(response.context["page"].object_list)
