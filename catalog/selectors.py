@@ -107,12 +107,17 @@ def review_lines_for(
     family: str = "",
     min_score: float | None = None,
     max_score: float | None = None,
+    search: str = "",
+    collectivity_id: int | None = None,
+    ordering: str = "",
 ) -> QuerySet[NeedLine]:
     """Need lines of a campaign that wait for a human look, as the user may see them.
 
     Buyers see their collectivités' lines, the campaign's coordinator sees all lines (``need_lines_for``).
-    ``family`` filters on the family of the proposed item; the score range on ``match_score``. Ordered by score,
-    the most uncertain first. ``campaign`` None: every campaign the user sees.
+    ``family`` filters on the family of the proposed item; the score range on ``match_score``; ``search`` on the
+    wording (every word, case and accents aside); ``collectivity_id`` on the member. Ordered by ``ordering`` (a key of
+    ``REVIEW_ORDERINGS``), by default by score, the most uncertain first. ``campaign`` None: every campaign the
+    user sees.
     """
     qs = need_lines_for(user=user, campaign=campaign).filter(match_status__in=statuses)
     if family:
@@ -121,7 +126,38 @@ def review_lines_for(
         qs = qs.filter(match_score__gte=min_score)
     if max_score is not None:
         qs = qs.filter(match_score__lte=max_score)
-    return qs.order_by("match_score", "pk")
+    if collectivity_id is not None:
+        qs = qs.filter(collectivity_id=collectivity_id)
+    words = [_folded(word) for word in (search or "").split()[:10]]
+    if words:
+        # accents and case aside, in Python: SQLite's LIKE folds ASCII only, and a queue holds a few thousand lines
+        ids = [pk for pk, text in qs.values_list("pk", "text") if all(w in _folded(text) for w in words)]
+        qs = qs.filter(pk__in=ids)
+    return qs.order_by(*REVIEW_ORDERINGS.get(ordering, REVIEW_ORDERINGS["score"]))
+
+
+def _folded(text: str) -> str:
+    return matching.strip_accents(text.casefold())
+
+
+REVIEW_ORDERINGS = {
+    "score": ("match_score", "pk"),
+    "-score": ("-match_score", "pk"),
+    "libelle": ("text", "pk"),
+    "-libelle": ("-text", "-pk"),
+    "membre": ("collectivity__name", "match_score", "pk"),
+    "-membre": ("-collectivity__name", "match_score", "pk"),
+    "quantite": ("quantity", "pk"),
+    "-quantite": ("-quantity", "pk"),
+}
+
+
+def review_members(*, user: User, campaign: Campaign, statuses: tuple[str, ...]) -> QuerySet:
+    """The collectivités that have lines in the user's review queue of the campaign, by name (member filter)."""
+    from procurement.models import Collectivity
+
+    ids = need_lines_for(user=user, campaign=campaign).filter(match_status__in=statuses).values("collectivity_id")
+    return Collectivity.objects.filter(pk__in=ids).order_by("name").only("pk", "name")
 
 
 def can_confirm_line(*, user: User, line: NeedLine) -> bool:

@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -42,7 +42,7 @@ def item_list(request: HttpRequest) -> HttpResponse:
         "families": selectors.families(),
         "search": search,
         "family": family,
-        "tri": ordering,
+        "tri": ordering or "score",
         "query": query.urlencode(),
         "nav": "catalog",
     }
@@ -111,6 +111,12 @@ def review_queue(request: HttpRequest, pk: int) -> HttpResponse:
     family = request.GET.get("famille", "").strip()[:50]
     min_score = _score(request.GET.get("score_min", ""))
     max_score = _score(request.GET.get("score_max", ""))
+    search = request.GET.get("q", "").strip()[:200]
+    members = selectors.review_members(user=request.user, campaign=campaign, statuses=REVIEW_STATUS_CHOICES[status])
+    member = request.GET.get("membre", "")
+    member_id = int(member) if member.isdigit() and any(m.pk == int(member) for m in members) else None
+    ordering = request.GET.get("tri", "")
+    ordering = ordering if ordering in selectors.REVIEW_ORDERINGS else ""
     lines = selectors.review_lines_for(
         user=request.user,
         campaign=campaign,
@@ -118,6 +124,9 @@ def review_queue(request: HttpRequest, pk: int) -> HttpResponse:
         family=family,
         min_score=min_score,
         max_score=max_score,
+        search=search,
+        collectivity_id=member_id,
+        ordering=ordering,
     )
     page = Paginator(lines, REVIEW_PAGE_SIZE).get_page(request.GET.get("page"))
     confirmable = selectors.confirmable_collectivity_ids(user=request.user, campaign=campaign)
@@ -132,6 +141,10 @@ def review_queue(request: HttpRequest, pk: int) -> HttpResponse:
         "status": status,
         "min_score": "" if min_score is None else f"{min_score:g}",
         "max_score": "" if max_score is None else f"{max_score:g}",
+        "search": search,
+        "members": members if len(members) > 1 or member_id else (),
+        "member_id": member_id,
+        "tri": ordering or "score",
         "query": query.urlencode(),
         "items": CatalogItem.objects.active().order_by("label").only("code", "label"),
         "can_confirm_any": confirmable is None or bool(confirmable),
@@ -198,6 +211,9 @@ def review_bulk_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     ids = [int(i) for i in request.POST.getlist("lignes") if i.isdigit()][:500]
     lines = list(need_lines_for(user=request.user, campaign=campaign).filter(pk__in=ids))
     back = reverse("catalog:review_queue", args=[campaign.pk])
+    filters = QueryDict(request.POST.get("filtres", "")[:1000]).urlencode()  # the queue as it was filtered
+    if filters:
+        back = f"{back}?{filters}"
     if not lines:
         messages.error(request, _("Sélectionnez au moins une ligne."))
         return redirect(back)

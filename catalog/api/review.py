@@ -73,12 +73,28 @@ class ReviewLineSerializer(serializers.ModelSerializer):
         return confirmable is None or line.collectivity_id in confirmable
 
 
+# API names of the review queue's orderings (the pages use French keys)
+ORDERINGS = {
+    "score": "score",
+    "-score": "-score",
+    "text": "libelle",
+    "-text": "-libelle",
+    "collectivity": "membre",
+    "-collectivity": "-membre",
+    "quantity": "quantite",
+    "-quantity": "-quantite",
+}
+
+
 class ReviewFilters(serializers.Serializer):
     campaign = serializers.IntegerField(required=False, help_text="Identifiant de la campagne (sinon : toutes)")
     family = serializers.SlugField(required=False, allow_blank=True)
     min_score = serializers.FloatField(required=False, min_value=0, max_value=100)
     max_score = serializers.FloatField(required=False, min_value=0, max_value=100)
     status = serializers.ChoiceField(choices=["review", "unmatched", "all"], required=False, default="review")
+    search = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    collectivity = serializers.IntegerField(required=False, min_value=1)
+    ordering = serializers.ChoiceField(choices=list(ORDERINGS), required=False, default="score")
 
 
 @extend_schema(
@@ -95,6 +111,9 @@ class ReviewFilters(serializers.Serializer):
         OpenApiParameter("min_score", float),
         OpenApiParameter("max_score", float),
         OpenApiParameter("status", str, enum=["review", "unmatched", "all"]),
+        OpenApiParameter("search", str, description="Mots du besoin exprimé (tous requis, casse ignorée)"),
+        OpenApiParameter("collectivity", int, description="Identifiant de la collectivité membre"),
+        OpenApiParameter("ordering", str, enum=list(ORDERINGS), description="Tri (défaut : score croissant)"),
     ],
 )
 class ReviewList(generics.ListAPIView):
@@ -118,6 +137,9 @@ class ReviewList(generics.ListAPIView):
             family=data.get("family", ""),
             min_score=data.get("min_score"),
             max_score=data.get("max_score"),
+            search=data.get("search", ""),
+            collectivity_id=data.get("collectivity"),
+            ordering=ORDERINGS[data["ordering"]],
         )
 
     def list(self, request: Request, *args, **kwargs) -> Response:

@@ -57,6 +57,29 @@ def test_a_select_all_box_is_offered_only_to_who_may_confirm(client, lines, camp
     assert "data-select-all" not in login(client, viewer).get(_review_url(campaign)).content.decode()
 
 
+def test_review_page_searches_wordings_filters_members_and_sorts(client, lines, campaign, carol, commune_b):
+    client = login(client, carol)
+    found = client.get(_review_url(campaign, statut="tous", q="ÉCRAN inter"))
+    assert {line.text for line in found.context["lines"]} == {"écran interactif"}
+    assert [m.name for m in found.context["members"]] == sorted(m.name for m in found.context["members"])
+    member = client.get(_review_url(campaign, statut="tous", membre=commune_b.pk))
+    assert {line.collectivity_id for line in member.context["lines"]} == {commune_b.pk}
+    by_text = client.get(_review_url(campaign, statut="tous", tri="-libelle"))
+    texts = [line.text for line in by_text.context["lines"]]
+    assert texts == sorted(texts, reverse=True) and len(texts) == 4
+    assert 'aria-sort="descending"' in by_text.content.decode()
+    by_score = client.get(_review_url(campaign, statut="tous"))
+    scores = [line.match_score for line in by_score.context["lines"]]
+    assert scores == sorted(scores)
+    ignored = client.get(_review_url(campaign, statut="tous", membre="999999", tri="nimporte"))
+    assert len(ignored.context["lines"]) == 4  # an unknown member or sort is ignored, not an error
+
+
+def test_a_buyer_with_one_collectivity_gets_no_member_filter(client, lines, campaign, alice):
+    response = login(client, alice).get(_review_url(campaign))
+    assert not response.context["members"] and 'id="membre"' not in response.content.decode()
+
+
 def test_coordinator_sees_every_member_line(client, lines, campaign, carol):
     response = login(client, carol).get(_review_url(campaign, statut="tous"))
     shown = {line.pk for line in response.context["lines"]}
@@ -153,6 +176,16 @@ def test_bulk_confirm_confirms_the_first_candidate_of_selected_lines(client, lin
         assert line.match_status == MatchStatus.CONFIRMED
         assert line.catalog_item_id == first
     assert AuditEvent.objects.filter(action="need_line.confirm_match").count() == len(review)
+
+
+def test_bulk_confirm_returns_to_the_queue_as_it_was_filtered(client, lines, campaign, carol, commune_a):
+    line = _line(lines, "écran interactif", commune_a)
+    response = login(client, carol).post(
+        reverse("catalog:review_bulk_confirm", args=[campaign.pk]),
+        {"lignes": [line.pk], "filtres": "statut=tous&famille=affichage-interactif&tri=-score"},
+    )
+    assert response.status_code == 302
+    assert response.url == _review_url(campaign) + "?statut=tous&famille=affichage-interactif&tri=-score"
 
 
 def test_bulk_confirm_learns_each_wording_and_matches_the_lines_that_say_the_same(
@@ -303,6 +336,26 @@ def test_api_review_lists_lines_with_candidates_and_filters(api_client, lines, c
     assert bad.status_code == 400
     every_campaign = api_client.get(reverse("api:review_list"))
     assert every_campaign.status_code == 200 and len(every_campaign.data["results"]) == 2
+
+
+def test_api_review_searches_filters_by_member_and_sorts(api_client, lines, campaign, carol, commune_a, commune_b):
+    api_client.force_authenticate(carol)
+    url = reverse("api:review_list")
+    found = api_client.get(url, {"campaign": campaign.pk, "status": "all", "search": "ecran"})
+    assert {r["collectivity"] for r in found.data["results"]} == {commune_a.name, commune_b.name}
+    member = api_client.get(url, {"campaign": campaign.pk, "status": "all", "collectivity": commune_b.pk})
+    assert [r["collectivity"] for r in member.data["results"]] == [commune_b.name]
+    by_text = api_client.get(url, {"campaign": campaign.pk, "status": "all", "ordering": "text"})
+    texts = [r["text"] for r in by_text.data["results"]]
+    assert texts == sorted(texts)
+    bad = api_client.get(url, {"ordering": "prix"})
+    assert bad.status_code == 400 and "ordering" in bad.data["errors"]
+
+
+def test_api_review_member_filter_never_reaches_another_collectivity(api_client, lines, campaign, alice, commune_b):
+    api_client.force_authenticate(alice)
+    response = api_client.get(reverse("api:review_list"), {"status": "all", "collectivity": commune_b.pk})
+    assert response.status_code == 200 and response.data["results"] == []
 
 
 def test_api_confirm_and_bulk_confirm(api_client, lines, carol, commune_a, commune_b):
