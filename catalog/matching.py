@@ -637,7 +637,7 @@ def _status(score: float, runner_up: float | None, exact: bool = False) -> str:
     return STATUS_UNMATCHED
 
 
-def _explain(best: _Scored, entry: Entry, status: str) -> str:
+def _explain(best: _Scored, entry: Entry, status: str, rival: tuple[str, float] | None = None) -> str:
     words = []
     for q, vocab, sim in best.matched:
         words.append(vocab if sim >= 0.999 else f"{vocab} (lu « {q} »)")
@@ -656,6 +656,11 @@ def _explain(best: _Scored, entry: Entry, status: str) -> str:
     if best.conflicts:
         sizes = ", ".join(_readable_measure(q) for q in best.conflicts)
         text += f" Taille demandée ({sizes}) absente de cet article."
+    if rival is not None:
+        text += (
+            f" « {rival[0]} » convient aussi (score {rival[1]:.0f}/100) : le texte ne dit pas lequel,"
+            " précisez le modèle, la taille ou la capacité."
+        )
     return text[:500]
 
 
@@ -756,11 +761,15 @@ def _match_query(index: Index, query: list[str], scope: Hashable | None, top_k: 
         status = _status(best.score, runner_up, exact=best.doc.text == prepared.text)
         if best.conflicts and status == STATUS_MATCHED:
             status = STATUS_REVIEW  # another size than the one written: a buyer must say whether it will do
+        rival = None
+        tied = runner_up is not None and best.score - runner_up < AMBIGUITY_MARGIN
+        if status == STATUS_REVIEW and best.score >= MATCH_THRESHOLD and tied:  # another item fits as well
+            rival = (index.entries[ranked[1].key].label, runner_up)
         return MatchResult(
             item_id=best.key,
             score=best.score,
             status=status,
-            explanation=_explain(best, entry, status),
+            explanation=_explain(best, entry, status, rival),
             candidates=candidates[:top_k],
             cpv=entry.cpv,
             cpv_label=index.cpv_labels.get(entry.cpv, ""),

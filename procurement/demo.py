@@ -46,6 +46,9 @@ ECOLE_NEEDS = [
     ("{n} chromebooks pour les CM2", (8, 24), "unite"),
     ("lot de 5 souris sans fil", (1, 4), "lot"),
     ("MDM gestion de flotte tablettes", (10, 60), "licence"),
+    # wordings the engine cannot settle alone: they fill the review queue, as in a real census
+    ("chromebook", (6, 16), "unite"),
+    ("ENI 55 pouces", (1, 2), "unite"),
 ]
 COLLEGE_NEEDS = [
     ("licences ENT collège", (300, 900), "licence"),
@@ -68,6 +71,9 @@ COLLEGE_NEEDS = [
     ("pare-feu et filtrage internet", (1, 1), "unite"),
     ("onduleur 3000 VA salle serveur", (1, 2), "unite"),
     ("câblage réseau salle 204", (1, 1), "forfait"),
+    ("switch poe pour la baie", (1, 2), "unite"),
+    ("logiciel de mathématiques", (1, 3), "licence"),
+    ("tables et chaises pour la salle informatique", (10, 30), "unite"),
 ]
 DIRTY = [("é", "e"), ("è", "e"), ("ô", "o"), ("à", "a")]
 

@@ -737,3 +737,14 @@ def test_a_catalog_word_after_a_naming_word_still_counts(index):
     assert strip(index.items, ["salle", "12", "casque"]) == ["salle", "casque"]  # the room's number
     assert strip(index.items, ["casque", "12"]) == ["casque", "12"]
     assert strip(index.items, ["tablettte", "ecole"]) == ["tablettte", "ecole"]  # a typo before is not a name
+
+
+def test_a_tie_between_two_items_says_which_other_item_fits_and_what_to_add(index):
+    result = matching.match(index, "chromebook")
+    assert result.status == matching.STATUS_REVIEW
+    assert {c.item_id for c in result.candidates[:2]} == {"chromebook-eleve-11", "chromebook-14"}
+    rival = result.candidates[1].label
+    assert f"« {rival} » convient aussi" in result.explanation
+    assert "précisez le modèle, la taille ou la capacité" in result.explanation
+    sure = matching.match(index, "chromebook 14 pouces")
+    assert sure.status == matching.STATUS_MATCHED and "convient aussi" not in sure.explanation
