@@ -1,6 +1,7 @@
 """``manage.py match_lines``: CSV or XLSX in, CSV out, one pass."""
 
 import csv
+import io
 import json
 
 import pytest
@@ -52,12 +53,15 @@ def test_match_lines_uses_the_first_column_of_an_xlsx_without_text_column(seeded
     source = tmp_path / "besoins.xlsx"
     workbook.save(source)
     output = tmp_path / "out.csv"
+    printed = io.StringIO()
 
-    call_command("match_lines", str(source), "--output", str(output))
+    call_command("match_lines", str(source), "--output", str(output), stdout=printed)
 
     rows = _read(output)
     assert rows[0]["status"] == "matched" and rows[0]["cpv_code"] == "38652120"
     assert rows[1]["status"] == "unmatched"
+    assert "2 lignes rapprochées en" in printed.getvalue()
+    assert ": 1 sûre, 0 à vérifier, 1 non reconnue. Résultat" in printed.getvalue()  # French agreement
 
 
 def test_match_lines_reads_a_french_excel_csv_export(seeded, tmp_path):

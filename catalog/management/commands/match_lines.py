@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from catalog import services
 from catalog.batch import BatchError, read_texts, write_results
+from procurement.templatetags.mutualis import plural_fr
 
 
 class Command(BaseCommand):
@@ -40,7 +41,9 @@ class Command(BaseCommand):
         elapsed = time.perf_counter() - started
         self.stdout.write(
             self.style.SUCCESS(
-                f"{len(texts)} lignes rapprochées en {elapsed:.1f} s : {counts['matched']} sûres, "
-                f"{counts['review']} à vérifier, {counts['unmatched']} non reconnues. Résultat : {output}"
+                f"{len(texts)} {plural_fr('ligne', len(texts))} {plural_fr('rapprochée', len(texts))} en "
+                f"{elapsed:.1f} s : {counts['matched']} {plural_fr('sûre', counts['matched'])}, "
+                f"{counts['review']} à vérifier, {counts['unmatched']} "
+                f"non {plural_fr('reconnue', counts['unmatched'])}. Résultat : {output}"
             )
         )
