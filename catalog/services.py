@@ -214,32 +214,49 @@ def alias_learn(*, need_line: NeedLine, item: CatalogItem, actor: User | None) -
 
     Invariants: one alias per (item, normalised text, collectivité), an existing one is returned unchanged
     (a rejected alias stays rejected); the alias serves that collectivité's next matches at once and nobody
-    else's until an administrator makes it global. The quantity written at the start ("20 tablettes") is
+    else's until an administrator makes it global; what the collectivité taught before for the same wording
+    and another item is superseded (``_aliases_learn``). The quantity written at the start ("20 tablettes") is
     dropped, so the alias is the wording of the item only.
     """
-    wording, normalized = _learnable_wording(need_line.text)
-    alias, _ = CatalogAlias.objects.get_or_create(
-        item=item,
-        normalized=normalized,
-        collectivity=need_line.collectivity,
-        defaults={"text": wording, "status": AliasStatus.PROPOSED, "created_by": actor},
-    )
-    return alias
+    _aliases_learn(confirmed=[(need_line, item)], actor=actor)
+    _, normalized = _learnable_wording(need_line.text)
+    return CatalogAlias.objects.get(item=item, normalized=normalized, collectivity=need_line.collectivity_id)
 
 
 def _aliases_learn(*, confirmed: Sequence[tuple[NeedLine, CatalogItem]], actor: User | None) -> None:
-    """``alias_learn`` for many lines in two queries: read the aliases that exist, insert the others at once
-    (``ignore_conflicts``: an alias another request created meanwhile is left as it is, as ``alias_learn``
-    leaves an existing one)."""
-    wanted: dict[tuple[int, str, int], str] = {}
+    """``alias_learn`` for many lines in a fixed number of queries: read the aliases that exist, insert the others
+    at once (``ignore_conflicts``: an alias another request created meanwhile is left as it is, as ``alias_learn``
+    leaves an existing one).
+
+    A correction replaces what the collectivité taught before: its learnt aliases of the same wording for another
+    item are deleted (one audit row ``catalog_alias.supersede`` each), or the wording would match both items and
+    wait for review forever. Rejected aliases stay (an administrator decided), global ones are not the
+    collectivité's to change. When one confirmation batch teaches a wording two items, the last line wins.
+    """
+    wanted: dict[tuple[str, int], tuple[int, str]] = {}
     for line, item in confirmed:
         wording, normalized = _learnable_wording(line.text)
-        wanted.setdefault((item.pk, normalized, line.collectivity_id), wording)
-    existing = set(
-        CatalogAlias.objects.filter(
-            collectivity_id__in={key[2] for key in wanted}, normalized__in={key[1] for key in wanted}
-        ).values_list("item_id", "normalized", "collectivity_id")
-    )
+        wanted[(normalized, line.collectivity_id)] = (item.pk, wording)
+    same_wording = CatalogAlias.objects.filter(
+        collectivity_id__in={key[1] for key in wanted}, normalized__in={key[0] for key in wanted}
+    ).select_related("collectivity", "item")
+    existing, superseded = set(), []
+    for alias in same_wording:
+        taught = wanted.get((alias.normalized, alias.collectivity_id))
+        if taught is None:
+            continue
+        if alias.item_id == taught[0]:
+            existing.add((alias.normalized, alias.collectivity_id))
+        elif alias.status != AliasStatus.REJECTED:
+            superseded.append(alias)
+    if superseded:
+        fields = ["item", "text", "collectivity", "status"]
+        audit_record_many(
+            actor=actor,
+            action="catalog_alias.supersede",
+            changes=[(alias, alias.collectivity, snapshot(alias, fields), None) for alias in superseded],
+        )
+        CatalogAlias.objects.filter(pk__in=[alias.pk for alias in superseded]).delete()
     CatalogAlias.objects.bulk_create(
         [
             CatalogAlias(
@@ -250,8 +267,8 @@ def _aliases_learn(*, confirmed: Sequence[tuple[NeedLine, CatalogItem]], actor: 
                 status=AliasStatus.PROPOSED,
                 created_by=actor,
             )
-            for (item_id, normalized, collectivity_id), wording in wanted.items()
-            if (item_id, normalized, collectivity_id) not in existing
+            for (normalized, collectivity_id), (item_id, wording) in wanted.items()
+            if (normalized, collectivity_id) not in existing
         ],
         ignore_conflicts=True,
     )

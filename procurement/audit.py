@@ -65,6 +65,7 @@ ACTION_LABELS = {
     "publication.withdraw": "Publication retirée",
     "catalog_alias.accept_for_all": "Synonyme rendu valable pour tous",
     "catalog_alias.reject": "Synonyme refusé",
+    "catalog_alias.supersede": "Synonyme remplacé par une correction de la collectivité",
     "reference.import_collectivites": "Référentiel des collectivités importé",
     "reference.import_etablissements": "Référentiel des établissements importé",
     "reference.import_territoire": "Territoire de démonstration chargé",

@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from catalog import services
+from catalog import matching, services
 from catalog.models import AliasStatus, CatalogAlias, CatalogItem
 from procurement.errors import PermissionDenied
 from procurement.models import AuditEvent, MatchStatus, NeedLine
@@ -113,3 +113,40 @@ def test_the_admin_list_counts_the_collectivities_that_taught_a_wording(client, 
     learnt.refresh_from_db()
     assert learnt.status == AliasStatus.REJECTED
     assert "1 synonyme refusé." in response.content.decode()
+
+
+def test_a_correction_replaces_what_the_collectivity_taught(seeded, campaign, commune_a, commune_b, alice, bob):
+    wording = "la petite bestiole jaune et noire"
+    line = f.NeedLineFactory(campaign=campaign, collectivity=commune_a, text=wording, quantity=1)
+    other = f.NeedLineFactory(campaign=campaign, collectivity=commune_b, text=wording, quantity=1)
+    services.need_lines_match(lines=[line, other])
+    wrong = CatalogItem.objects.get(code="robot-sol-maternelle")
+    right = CatalogItem.objects.get(code="robot-thymio")
+    services.need_line_confirm_match(need_line=line, item=wrong, actor=alice)  # a slip of the mouse
+    services.need_line_confirm_match(need_line=other, item=wrong, actor=bob)  # commune B means it
+    line.refresh_from_db()
+
+    services.need_line_confirm_match(need_line=line, item=right, actor=alice)
+
+    learnt = CatalogAlias.objects.filter(normalized=matching.normalise(wording))
+    assert sorted(learnt.values_list("collectivity__name", "item__code")) == sorted(
+        [(commune_a.name, "robot-thymio"), (commune_b.name, "robot-sol-maternelle")]
+    )
+    [row] = AuditEvent.objects.filter(action="catalog_alias.supersede")
+    assert row.collectivity == commune_a and row.before["item"] == wrong.pk and row.after is None
+    again = f.NeedLineFactory(campaign=campaign, collectivity=commune_a, text=f"3 {wording}", quantity=3)
+    services.need_lines_match(lines=[again])
+    again.refresh_from_db()
+    assert (again.catalog_item, again.match_status) == (right, MatchStatus.MATCHED)
+
+
+def test_a_correction_leaves_a_rejected_alias_rejected(seeded, campaign, commune_a, alice):
+    wording = "la petite bestiole jaune et noire"
+    line = f.NeedLineFactory(campaign=campaign, collectivity=commune_a, text=wording, quantity=1)
+    services.need_lines_match(lines=[line])
+    first = services.alias_learn(need_line=line, item=CatalogItem.objects.get(code="robot-sol-maternelle"), actor=alice)
+    CatalogAlias.objects.filter(pk=first.pk).update(status=AliasStatus.REJECTED)
+
+    services.need_line_confirm_match(need_line=line, item=CatalogItem.objects.get(code="robot-thymio"), actor=alice)
+
+    assert CatalogAlias.objects.get(pk=first.pk).status == AliasStatus.REJECTED
