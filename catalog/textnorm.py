@@ -511,16 +511,21 @@ NATURES = tuple(nature for nature, _ in _NATURE_CUES)
 # what is supplied.
 _SUPPLY_VERB = (
     r"(?:fournitures?(?!\s+de\s+bureau)|acquisitions?|achats?|locations?|livraisons?|poses?|mise\s+a\s+disposition|"
-    r"prestations?(?:\s+de\s+services?)?|realisation|renouvellement|remplacement|commande)"
+    r"prestations?(?:\s+de\s+services?)?|realisation|renouvellement|remplacement|commande|"
+    r"acq\.?|fourn\.?|loc\.?)"  # abbreviations of administrative objects ("ACQ ET MAINT PHOTOCOPIEURS")
 )
 _ANCILLARY = (
     r"(?:installations?|poses?|mise\s+en\s+(?:service|place|oeuvre)|parametrages?|configurations?|maintenances?|"
-    r"montages?|deploiements?|livraisons?|entretiens?|reprises?|raccordements?|enlevements?|garanties?)"
+    r"montages?|deploiements?|livraisons?|entretiens?|reprises?|raccordements?|enlevements?|garanties?|"
+    r"maint\.?|maintce|loc\.?)"
 )
+# "Location et maintenance", "location-maintenance" (the hyphen is a space by now), "fourniture, pose"
+_JOINED = rf"(?:\s*(?:,|et|&)\s*|\s+)(?:(?:la|l|les)\s+)?(?:{_SUPPLY_VERB}|{_ANCILLARY})"
 _SUPPLY_VERBS_RE = re.compile(
-    rf"(?:^|(?<=\s))(?:(?:la|l|les)\s+)?{_SUPPLY_VERB}"
-    rf"(?:\s*(?:,|et|&)\s*(?:(?:la|l|les)\s+)?(?:{_SUPPLY_VERB}|{_ANCILLARY}))*"
-    r"\s*(?:de\s+la|de\s+l|des|du|de|d)\b"
+    rf"(?:^|(?<=\s))(?:(?:la|l|les)\s+)?{_SUPPLY_VERB}(?:{_JOINED})*\s*(?:de\s+la|de\s+l|des|du|de|d)\b"
+    # several buying verbs say how the thing is bought even without "de" ("Acquisition et maintenance copieurs");
+    # a lone word does not ("Fournitures scolaires")
+    rf"|(?:^|(?<=\s))(?:(?:la|l|les)\s+)?{_SUPPLY_VERB}(?:{_JOINED})+\s+"
 )
 # A part of the object made of buying verbs only ("Logiciels de gestion : fourniture et maintenance") says how the
 # thing named before it is bought, not what it is.

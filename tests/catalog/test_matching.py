@@ -531,6 +531,13 @@ def test_objet_query_reads_the_nature_of_the_purchase(text, nature):
         ("Fourniture et pose de stores, et maintenance associée", ["store"]),
         # renting products is a supply contract (code de la commande publique, L1111-3): the object is the product
         ("Location et entretien de fontaines à eau", ["fontaine", "eau"]),
+        ("Location-maintenance de photocopieurs", ["photocopieur"]),
+        # several buying verbs without "de", abbreviated as administrative objects often are
+        ("ACQ. ET MAINT. PHOTOCOPIEURS", ["photocopieur"]),
+        ("Fourniture et pose mobilier urbain", ["mobilier", "urbain"]),
+        # a service opening the object is what is bought; a lone supply word is a noun
+        ("Entretien et maintenance des ascenseurs", ["entretien", "maintenance", "ascenseur"]),
+        ("Fournitures scolaires", ["fourniture", "scolaire"]),
         # a part made of buying verbs only says how the thing named before it is bought
         ("Mobilier de bureau : fourniture, livraison et montage", ["mobilier", "bureau"]),
         ("Lot 2 : fournitures scolaires", ["fourniture", "scolaire"]),
