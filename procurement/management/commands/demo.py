@@ -12,7 +12,7 @@ from django.db.models import Count
 from django.utils import timezone
 
 from procurement import services
-from procurement.demo import needs_for_site
+from procurement.demo import REVIEW_ANSWERS, needs_for_site
 from procurement.models import (
     Campaign,
     CampaignStatus,
@@ -230,6 +230,7 @@ class Command(BaseCommand):
         )
 
     def review(self, campaign: Campaign, coordinator: User) -> None:
+        from catalog.matching import normalise
         from catalog.models import CatalogItem
         from catalog.services import need_line_confirm_match
 
@@ -241,7 +242,9 @@ class Command(BaseCommand):
             if not candidate:
                 continue
             actor = Membership.objects.filter(collectivity=line.collectivity).first().user
-            item = CatalogItem.objects.get(pk=candidate["item_id"])
+            words = set(normalise(line.text).split())
+            code = next((code for needed, code in REVIEW_ANSWERS if words.issuperset(needed)), None)
+            item = CatalogItem.objects.get(code=code) if code else CatalogItem.objects.get(pk=candidate["item_id"])
             need_line_confirm_match(need_line=line, item=item, actor=actor)
             confirmed += 1
         self.stdout.write(f"  {confirmed} lignes confirmées par les acheteurs (et apprises comme synonymes)")
