@@ -188,3 +188,27 @@ def match_scope_for(*, user: User, wanted: int | None) -> int | None:
     if wanted in own:
         return wanted
     return own[0] if len(own) == 1 else None
+
+
+def learnt_aliases_for(*, user: User, search: str = "") -> QuerySet[CatalogAlias]:
+    """The wordings the user's collectivités taught by confirming matches (every status), newest first;
+    ``search`` keeps those whose wording or item label holds every word, case and accents aside."""
+    qs = (
+        CatalogAlias.objects.filter(collectivity_id__in=collectivity_ids_for(user=user))
+        .select_related("item", "collectivity", "created_by")
+        .order_by("-created_at", "-pk")
+    )
+    words = [_folded(word) for word in (search or "").split()[:10]]
+    if words:
+        ids = [
+            pk
+            for pk, text, label in qs.values_list("pk", "text", "item__label")
+            if all(w in _folded(f"{text} {label}") for w in words)
+        ]
+        qs = qs.filter(pk__in=ids)
+    return qs
+
+
+def get_learnt_alias_for(*, user: User, pk: int) -> CatalogAlias:
+    """A wording one of the user's collectivités taught; 404 for any other (a global alias, another's)."""
+    return get_object_or_404(learnt_aliases_for(user=user), pk=pk)

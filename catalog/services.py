@@ -18,7 +18,7 @@ from catalog.models import AliasStatus, CatalogAlias, CatalogItem, CpvCode, Fami
 from procurement.audit import audit_record, audit_record_many, snapshot
 from procurement.errors import DomainError, PermissionDenied
 from procurement.models import Campaign, MatchStatus, NeedLine, User
-from procurement.selectors import WRITER_ROLES, can_coordinate_campaign, collectivity_ids_for
+from procurement.selectors import WRITER_ROLES, can_coordinate_campaign, collectivity_ids_for, user_has_role
 
 MATCH_FIELDS = ["catalog_item", "cpv", "match_score", "match_status", "match_explanation", "match_candidates"]
 TOP_K = 3
@@ -432,6 +432,34 @@ def campaign_lines_rematch(*, campaign: Campaign, actor: User) -> RematchOutcome
     return RematchOutcome(
         considered=len(lines), changed=len(changes), statuses=dict(Counter(line.match_status for line in lines))
     )
+
+
+@transaction.atomic
+def alias_forget(*, alias: CatalogAlias, actor: User) -> None:
+    """A buyer or coordinator of the collectivité withdraws a wording it taught: it no longer serves its matches.
+
+    Invariants: only a learnt alias (not a global one) of a collectivité where the actor is buyer or coordinator;
+    an alias an administrator refused stays (it serves nobody already, and deleting it would let the same
+    confirmation propose it again); one audit row ``catalog_alias.forget`` with what was deleted. Lines already
+    matched keep their item: the next match, or « Relancer le rapprochement », no longer uses the wording.
+    """
+    if alias.collectivity_id is None:
+        raise DomainError("Ce synonyme est commun à tous : seul un administrateur peut le retirer.")
+    if not user_has_role(user=actor, collectivity=alias.collectivity, roles=WRITER_ROLES):
+        raise PermissionDenied(
+            f"Seuls les acheteurs et coordonnateurs de {alias.collectivity.name} peuvent retirer ce synonyme."
+        )
+    if alias.status == AliasStatus.REJECTED:
+        raise DomainError("Un administrateur a déjà refusé ce synonyme : il ne sert plus aucun rapprochement.")
+    audit_record(
+        actor=actor,
+        action="catalog_alias.forget",
+        target=alias,
+        collectivity=alias.collectivity,
+        before=snapshot(alias, ["item", "text", "collectivity", "status"]),
+        after=None,
+    )
+    alias.delete()
 
 
 @transaction.atomic

@@ -12,11 +12,17 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from catalog import selectors, services
-from catalog.models import CatalogItem
+from catalog.models import AliasStatus, CatalogItem
 from catalog.textnorm import extract_quantity
 from procurement.errors import DomainError, PermissionDenied
 from procurement.models import MatchStatus, NeedLine
-from procurement.selectors import get_campaign_for, get_need_line_for, need_lines_for
+from procurement.selectors import (
+    WRITER_ROLES,
+    collectivity_ids_for,
+    get_campaign_for,
+    get_need_line_for,
+    need_lines_for,
+)
 
 PAGE_SIZE = 50
 REVIEW_PAGE_SIZE = 25
@@ -261,3 +267,42 @@ def rematch_message(outcome: services.RematchOutcome) -> str:
         "review": counts[MatchStatus.REVIEW],
         "unmatched": counts[MatchStatus.UNMATCHED] + counts[MatchStatus.PENDING],
     }
+
+
+# --- Wordings learnt by the user's collectivités ------------------------------------------------------------------
+
+
+@login_required
+def learnt_aliases(request: HttpRequest) -> HttpResponse:
+    """What the user's collectivités taught the matching engine by confirming lines, with a way to withdraw it."""
+    search = request.GET.get("q", "").strip()[:200]
+    aliases = selectors.learnt_aliases_for(user=request.user, search=search)
+    page = Paginator(aliases, PAGE_SIZE).get_page(request.GET.get("page"))
+    writer_of = set(collectivity_ids_for(user=request.user, roles=WRITER_ROLES))
+    for alias in page.object_list:
+        alias.can_forget = alias.collectivity_id in writer_of and alias.status != AliasStatus.REJECTED
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {"page": page, "search": search, "query": query.urlencode(), "nav": "catalog"}
+    return render(request, "catalog/learnt_aliases.html", context)
+
+
+@login_required
+@require_POST
+def learnt_alias_forget(request: HttpRequest, pk: int) -> HttpResponse:
+    alias = selectors.get_learnt_alias_for(user=request.user, pk=pk)
+    try:
+        services.alias_forget(alias=alias, actor=request.user)
+    except PermissionDenied as exc:
+        raise DjangoPermissionDenied(exc.message) from exc
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request,
+            _("« %(text)s » ne sera plus rapproché de « %(label)s » pour %(collectivity)s.")
+            % {"text": alias.text, "label": alias.item.label, "collectivity": alias.collectivity.name},
+        )
+    back = reverse("catalog:learnt_aliases")
+    filters = QueryDict(request.POST.get("filtres", "")[:1000]).urlencode()
+    return redirect(f"{back}?{filters}" if filters else back)

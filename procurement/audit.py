@@ -66,6 +66,7 @@ ACTION_LABELS = {
     "catalog_alias.accept_for_all": "Synonyme rendu valable pour tous",
     "catalog_alias.reject": "Synonyme refusé",
     "catalog_alias.supersede": "Synonyme remplacé par une correction de la collectivité",
+    "catalog_alias.forget": "Synonyme appris retiré par la collectivité",
     "reference.import_collectivites": "Référentiel des collectivités importé",
     "reference.import_etablissements": "Référentiel des établissements importé",
     "reference.import_territoire": "Territoire de démonstration chargé",

@@ -49,6 +49,7 @@ PUBLIC = {
 }
 LIST = {
     "catalog:match_preview",
+    "catalog:learnt_aliases",
     "api:review_list",
     "api:me",
     "api:campaign-list",
@@ -137,6 +138,11 @@ def build_world() -> dict:
         grouping=grouping, actor=carol, title="Demande publiée", summary="", expected_launch_date=None
     )
     job = NeedsImportJob.objects.create(campaign=campaign, collectivity=commune_a, created_by=alice, filename="b.xlsx")
+    from catalog.models import AliasStatus, CatalogAlias
+
+    alias = CatalogAlias.objects.create(
+        item=item, text=SECRET, normalized="tablette secrete bruz", collectivity=commune_a, status=AliasStatus.PROPOSED
+    )
     return {
         "alice": alice,
         "commune_a": commune_a,
@@ -151,6 +157,7 @@ def build_world() -> dict:
         "publication": publication,
         "job": job,
         "item": item,
+        "alias": alias,
     }
 
 
@@ -224,6 +231,7 @@ def kwargs_for(name: str, world) -> dict:
         ("documents/", "document"),
         ("marches-a-venir/", "publication"),
         ("api/v1/public/demands/", "publication"),
+        ("catalogue/appris/", "alias"),
     ]
     values = {}
     for param in params:
