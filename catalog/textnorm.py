@@ -519,6 +519,7 @@ _ANCILLARY = (
     r"montages?|deploiements?|livraisons?|entretiens?|reprises?|raccordements?|enlevements?|garanties?|"
     r"maint\.?|maintce|loc\.?)"
 )
+_RENTAL = r"(?:locations?|loc\.?)"
 # "Location et maintenance", "location-maintenance" (the hyphen is a space by now), "fourniture, pose"
 _JOINED = rf"(?:\s*(?:,|et|&)\s*|\s+)(?:(?:la|l|les)\s+)?(?:{_SUPPLY_VERB}|{_ANCILLARY})"
 _SUPPLY_VERBS_RE = re.compile(
@@ -526,6 +527,9 @@ _SUPPLY_VERBS_RE = re.compile(
     # several buying verbs say how the thing is bought even without "de" ("Acquisition et maintenance copieurs");
     # a lone word does not ("Fournitures scolaires")
     rf"|(?:^|(?<=\s))(?:(?:la|l|les)\s+)?{_SUPPLY_VERB}(?:{_JOINED})+\s+"
+    # renting makes the whole a supply contract, whatever comes first ("Maintenance et location de copieurs")
+    rf"|(?:^|(?<=\s))(?:(?:la|l|les)\s+)?{_ANCILLARY}(?:{_JOINED})*?(?:\s*(?:,|et|&)\s*|\s+){_RENTAL}(?:{_JOINED})*"
+    r"(?:\s*(?:de\s+la|de\s+l|des|du|de|d)\b|\s+)"
 )
 # A part of the object made of buying verbs only ("Logiciels de gestion : fourniture et maintenance") says how the
 # thing named before it is bought, not what it is.
@@ -591,8 +595,13 @@ def _nature(text: str) -> str:
             if _GENERIC_SERVICE_RE.fullmatch(m.group()) and after and _NATURE_RE.match(part, after.end()):
                 start = after.end()
                 continue
+            if m.lastgroup in ("maintenance", "installation") and _RENTAL_NEAR_RE.match(part, m.end()):
+                return "rental"  # "Maintenance et location de…": renting is a supply contract (L1111-3)
             return m.lastgroup or ""
     return ""
+
+
+_RENTAL_NEAR_RE = re.compile(r"\.?(?:\s*(?:,|et|&)\s*|\s+)(?:(?:la|l|les)\s+)?(?:locations?|loc\.?)\b")
 
 
 def objet_query(text: str) -> ObjetQuery:

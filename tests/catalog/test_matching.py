@@ -502,6 +502,10 @@ def test_synonym_file_names_only_valid_codes():
         ("Accord-cadre à bons de commande pour l'acquisition de mobilier", "supply"),
         ("Installation de bornes de recharge", "installation"),
         ("Location de véhicules utilitaires", "rental"),
+        # renting makes the contract a supply one (L1111-3), even after the service that comes with it
+        ("Maintenance et location de copieurs", "rental"),
+        ("LOT1 MAINT. ET LOC PHOTOCOPIEUR", "rental"),
+        ("Maintenance locative des logements", "maintenance"),
         ("Formation des agents à la sécurité incendie", "training"),
         ("Mission d'assistance à maîtrise d'ouvrage pour le schéma directeur", "study"),
         ("Prestations de services de nettoyage des locaux", "service"),
@@ -538,6 +542,8 @@ def test_objet_query_reads_the_nature_of_the_purchase(text, nature):
         # a service opening the object is what is bought; a lone supply word is a noun
         ("Entretien et maintenance des ascenseurs", ["entretien", "maintenance", "ascenseur"]),
         ("Fournitures scolaires", ["fourniture", "scolaire"]),
+        ("Maintenance et location de copieurs", ["photocopieur"]),
+        ("LOT2 MAINT. ET LOC PHOTOCOPIEUR", ["photocopieur"]),
         # a part made of buying verbs only says how the thing named before it is bought
         ("Mobilier de bureau : fourniture, livraison et montage", ["mobilier", "bureau"]),
         ("Lot 2 : fournitures scolaires", ["fourniture", "scolaire"]),
