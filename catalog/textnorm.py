@@ -604,6 +604,9 @@ def _nature(text: str) -> str:
 _RENTAL_NEAR_RE = re.compile(r"\.?(?:\s*(?:,|et|&)\s*|\s+)(?:(?:la|l|les)\s+)?(?:locations?|loc\.?)\b")
 
 
+_DASH_RE = re.compile(r"\s+[-–]\s+")
+
+
 def objet_query(text: str) -> ObjetQuery:
     """Terms of a contract object with a weight, and its nature (supply, works, maintenance…).
 
@@ -617,7 +620,9 @@ def objet_query(text: str) -> ObjetQuery:
     """
     if not text:
         return ObjetQuery((), "")
-    cleaned = _clean(text)
+    # an object written twice ("CHEQUE REPAS - CHEQUE REPAS", a common export artefact) says it once
+    parts = {part.strip().casefold(): part for part in _DASH_RE.split(text)}
+    cleaned = _clean(" - ".join(parts.values()))
     for pattern in _PROCEDURE_RES:
         cleaned = pattern.sub(" ", cleaned)
     # "… pour l'acquisition de X": what is left starts with the object, not with "pour".

@@ -544,6 +544,8 @@ def test_objet_query_reads_the_nature_of_the_purchase(text, nature):
         ("Fournitures scolaires", ["fourniture", "scolaire"]),
         ("Maintenance et location de copieurs", ["photocopieur"]),
         ("LOT2 MAINT. ET LOC PHOTOCOPIEUR", ["photocopieur"]),
+        # an object exported twice says it once
+        ("ACQ ET MAINT PHOTOCOPIEURS - ACQ ET MAINT PHOTOCOPIEURS", ["photocopieur"]),
         # a part made of buying verbs only says how the thing named before it is bought
         ("Mobilier de bureau : fourniture, livraison et montage", ["mobilier", "bureau"]),
         ("Lot 2 : fournitures scolaires", ["fourniture", "scolaire"]),
