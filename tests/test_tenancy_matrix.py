@@ -50,6 +50,7 @@ PUBLIC = {
 LIST = {
     "catalog:match_preview",
     "catalog:learnt_aliases",
+    "api:learnt_alias_list",
     "api:review_list",
     "api:me",
     "api:campaign-list",
@@ -232,6 +233,7 @@ def kwargs_for(name: str, world) -> dict:
         ("marches-a-venir/", "publication"),
         ("api/v1/public/demands/", "publication"),
         ("catalogue/appris/", "alias"),
+        ("api/v1/learnt-aliases/", "alias"),
     ]
     values = {}
     for param in params:

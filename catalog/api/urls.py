@@ -1,6 +1,6 @@
 from django.urls import path
 
-from catalog.api import match, review, views
+from catalog.api import learnt, match, review, views
 
 urlpatterns = [
     path("catalog/items/", views.CatalogItemList.as_view(), name="catalog_item_list"),
@@ -12,4 +12,6 @@ urlpatterns = [
     path("review/bulk-confirm/", review.ReviewBulkConfirm.as_view(), name="review_bulk_confirm"),
     path("review/rematch/", review.ReviewRematch.as_view(), name="review_rematch"),
     path("need-lines/<int:pk>/confirm/", review.NeedLineConfirm.as_view(), name="needline_confirm"),
+    path("learnt-aliases/", learnt.LearntAliasList.as_view(), name="learnt_alias_list"),
+    path("learnt-aliases/<int:pk>/", learnt.LearntAliasDetail.as_view(), name="learnt_alias_detail"),
 ]

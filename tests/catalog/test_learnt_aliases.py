@@ -99,3 +99,37 @@ def test_a_global_alias_is_not_the_collectivitys_to_withdraw(seeded, alice):
     alias = CatalogAlias.objects.filter(collectivity__isnull=True).first()
     with pytest.raises(DomainError, match="seul un administrateur"):
         services.alias_forget(alias=alias, actor=alice)
+
+
+# --- API ----------------------------------------------------------------------------------------------------------
+
+
+def test_api_lists_the_collectivitys_learnt_wordings(api_client, taught, alice):
+    api_client.force_authenticate(alice)
+    response = api_client.get(reverse("api:learnt_alias_list"))
+    assert response.status_code == 200
+    [row] = response.data["results"]
+    assert row["id"] == taught.pk and row["text"] == WORDING and row["item"] == "robot-sol-maternelle"
+    assert row["status"] == "proposed" and row["created_by"]
+    assert api_client.get(reverse("api:learnt_alias_list"), {"search": "écran"}).data["results"] == []
+
+
+def test_api_withdraws_a_wording_and_refuses_who_may_not(api_client, taught, alice, bob, viewer):
+    url = reverse("api:learnt_alias_detail", args=[taught.pk])
+    api_client.force_authenticate(bob)
+    assert api_client.delete(url).status_code == 404
+    api_client.force_authenticate(viewer)
+    refused = api_client.delete(url)
+    assert refused.status_code == 403 and "Seuls les acheteurs et coordonnateurs" in refused.data["detail"]
+    api_client.force_authenticate(alice)
+    assert api_client.get(url).data["text"] == WORDING
+    assert api_client.delete(url).status_code == 204
+    assert not CatalogAlias.objects.filter(pk=taught.pk).exists()
+    assert api_client.delete(url).status_code == 404
+
+
+def test_api_keeps_a_refused_wording_refused(api_client, taught, alice):
+    CatalogAlias.objects.filter(pk=taught.pk).update(status=AliasStatus.REJECTED)
+    api_client.force_authenticate(alice)
+    response = api_client.delete(reverse("api:learnt_alias_detail", args=[taught.pk]))
+    assert response.status_code == 400 and "déjà refusé" in response.data["detail"]
