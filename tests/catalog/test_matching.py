@@ -763,3 +763,18 @@ def test_a_tie_between_two_items_says_which_other_item_fits_and_what_to_add(inde
     assert "précisez le modèle, la taille ou la capacité" in result.explanation
     sure = matching.match(index, "chromebook 14 pouces")
     assert sure.status == matching.STATUS_MATCHED and "convient aussi" not in sure.explanation
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("blue bot", "robot-sol-bluetooth"),  # the Bluetooth floor robot, not the Bee-Bot
+        ("bee bot", "robot-sol-maternelle"),
+        ("casque audio avec micro", "casque-micro-usb"),  # « avec micro » is the point
+        ("casque audio", "casque-audio-eleve"),
+        ("clavier filaire pour CM1", "clavier"),
+    ],
+)
+def test_common_wordings_of_the_seed_catalog_are_matched_for_sure(index, text, code):
+    result = matching.match(index, text)
+    assert (result.item_id, result.status) == (code, matching.STATUS_MATCHED)

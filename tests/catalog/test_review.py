@@ -10,7 +10,7 @@ from procurement.models import AuditEvent, MatchStatus, NeedLine, Role
 from tests import factories as f
 from tests.conftest import login
 
-TEXTS_A = ["casque audio avec micro", "écran interactif", "travaux de peinture du préau"]
+TEXTS_A = ["casque audio enfant avec micro", "écran interactif", "travaux de peinture du préau"]
 
 
 @pytest.fixture
@@ -91,7 +91,7 @@ def test_review_page_filters_by_status_family_and_score(client, lines, campaign,
     unmatched = client.get(_review_url(campaign, statut="unmatched")).context["lines"]
     assert [line.text for line in unmatched] == ["travaux de peinture du préau"]
     audio = client.get(_review_url(campaign, famille="audio-video")).context["lines"]
-    assert [line.text for line in audio] == ["casque audio avec micro"]
+    assert [line.text for line in audio] == ["casque audio enfant avec micro"]
     assert client.get(_review_url(campaign, score_max=10)).context["lines"] == []
     high = client.get(_review_url(campaign, score_min=0, score_max=100)).context["lines"]
     assert len(high) == 2
@@ -106,7 +106,7 @@ def test_review_page_paginates(client, seeded, campaign, commune_a, alice):
 
 
 def test_htmx_confirm_swaps_the_row_and_learns_the_wording(client, lines, campaign, alice, commune_a):
-    line = _line(lines, "casque audio avec micro", commune_a)
+    line = _line(lines, "casque audio enfant avec micro", commune_a)
     item = CatalogItem.objects.get(code="casque-micro-usb")
     response = login(client, alice).post(
         reverse("catalog:review_confirm", args=[line.pk]), {"item": item.code}, HTTP_HX_REQUEST="true"
@@ -140,14 +140,14 @@ def test_confirming_a_line_gives_its_item_to_the_same_wording_at_once(
     assert "Même libellé" in twin.match_explanation
     other = _line(lines, "écran interactif", commune_b)
     assert other.match_status == MatchStatus.REVIEW  # proposed to B as before, still for B to check
-    assert _line(lines, "casque audio avec micro", commune_a).match_status == MatchStatus.REVIEW
+    assert _line(lines, "casque audio enfant avec micro", commune_a).match_status == MatchStatus.REVIEW
     assert AuditEvent.objects.filter(action="need_line.match_same_wording", target_id=str(twin.pk)).count() == 1
     page = client.get(_review_url(campaign)).content.decode()
     assert "1 autre ligne de même libellé a reçu le même article." in page
 
 
 def test_confirm_with_an_unknown_code_shows_an_error_in_the_row(client, lines, alice, commune_a):
-    line = _line(lines, "casque audio avec micro", commune_a)
+    line = _line(lines, "casque audio enfant avec micro", commune_a)
     response = login(client, alice).post(
         reverse("catalog:review_confirm", args=[line.pk]), {"item": "nexiste-pas"}, HTTP_HX_REQUEST="true"
     )
@@ -194,9 +194,9 @@ def test_bulk_confirm_learns_each_wording_and_matches_the_lines_that_say_the_sam
     def line(text, collectivity=commune_a):
         return f.NeedLineFactory(campaign=campaign, collectivity=collectivity, text=text, quantity=1)
 
-    chosen = [line("casque audio avec micro"), line("écran interactif")]
-    twins = [line("3 casque audio avec micro"), line("ECRAN interactif !")]
-    elsewhere = line("casque audio avec micro", commune_b)  # same words, another collectivité: not taught
+    chosen = [line("casque audio enfant avec micro"), line("écran interactif")]
+    twins = [line("3 casque audio enfant avec micro"), line("ECRAN interactif !")]
+    elsewhere = line("casque audio enfant avec micro", commune_b)  # same words, another collectivité: not taught
     services.need_lines_match(lines=[*chosen, *twins, elsewhere])
     for x in [*chosen, *twins, elsewhere]:
         x.refresh_from_db()
@@ -221,14 +221,16 @@ def test_bulk_confirm_learns_each_wording_and_matches_the_lines_that_say_the_sam
     assert elsewhere.match_status == MatchStatus.REVIEW
     learnt = CatalogAlias.objects.filter(collectivity=commune_a, status=AliasStatus.PROPOSED)
     assert sorted(learnt.values_list("normalized", "item_id")) == sorted(
-        zip(["casque audio micro", "ecran interactif"], firsts, strict=True)
+        zip(["casque audio enfant micro", "ecran interactif"], firsts, strict=True)
     )
     assert AuditEvent.objects.filter(action="need_line.match_same_wording").count() == 2
 
 
 def test_bulk_confirm_refused_for_one_line_confirms_none(campaign, alice, commune_a, commune_b, seeded):
     own = f.NeedLineFactory(campaign=campaign, collectivity=commune_a, text="écran interactif", quantity=1)
-    other = f.NeedLineFactory(campaign=campaign, collectivity=commune_b, text="casque audio avec micro", quantity=1)
+    other = f.NeedLineFactory(
+        campaign=campaign, collectivity=commune_b, text="casque audio enfant avec micro", quantity=1
+    )
     services.need_lines_match(lines=[own, other])
     own.refresh_from_db()
     other.refresh_from_db()
@@ -249,7 +251,9 @@ def test_bulk_confirm_takes_as_many_queries_for_40_lines_as_for_5(campaign, alic
 
     def confirm_queries(count: int) -> int:
         made = [
-            f.NeedLineFactory(campaign=campaign, collectivity=commune_a, text=f"casque audio avec micro {count} {n}")
+            f.NeedLineFactory(
+                campaign=campaign, collectivity=commune_a, text=f"casque audio enfant avec micro {count} {n}"
+            )
             for n in range(count)
         ]
         services.need_lines_match(lines=made)
@@ -324,12 +328,12 @@ def test_api_review_lists_lines_with_candidates_and_filters(api_client, lines, c
     response = api_client.get(reverse("api:review_list"), {"campaign": campaign.pk})
     assert response.status_code == 200
     results = response.data["results"]
-    assert {r["text"] for r in results} == {"casque audio avec micro", "écran interactif"}
+    assert {r["text"] for r in results} == {"casque audio enfant avec micro", "écran interactif"}
     first = results[0]
     assert first["candidates"] and {"item", "label", "family", "score"} <= set(first["candidates"][0])
     assert first["can_confirm"] is True
     family = api_client.get(reverse("api:review_list"), {"campaign": campaign.pk, "family": "audio-video"})
-    assert [r["text"] for r in family.data["results"]] == ["casque audio avec micro"]
+    assert [r["text"] for r in family.data["results"]] == ["casque audio enfant avec micro"]
     none = api_client.get(reverse("api:review_list"), {"campaign": campaign.pk, "max_score": 10})
     assert none.data["results"] == []
     bad = api_client.get(reverse("api:review_list"), {"campaign": campaign.pk, "max_score": 150})
@@ -360,7 +364,7 @@ def test_api_review_member_filter_never_reaches_another_collectivity(api_client,
 
 def test_api_confirm_and_bulk_confirm(api_client, lines, carol, commune_a, commune_b):
     api_client.force_authenticate(carol)
-    line = _line(lines, "casque audio avec micro", commune_a)
+    line = _line(lines, "casque audio enfant avec micro", commune_a)
     response = api_client.post(
         reverse("api:needline_confirm", args=[line.pk]), {"item": "casque-micro-usb"}, format="json"
     )
@@ -391,12 +395,12 @@ def _alias_for_all(code, text):
 
 
 def test_rematch_applies_a_new_alias_to_undecided_lines_only(client, lines, campaign, carol, commune_a, commune_b):
-    headset = _line(lines, "casque audio avec micro", commune_a)
+    headset = _line(lines, "casque audio enfant avec micro", commune_a)
     decided = _line(lines, "écran interactif", commune_b)
     services.need_line_confirm_match(need_line=decided, item=CatalogItem.objects.get(code="eni-86"), actor=carol)
     unmatched = _line(lines, "travaux de peinture du préau", commune_a)
     assert headset.match_status == MatchStatus.REVIEW
-    _alias_for_all("casque-micro-usb", "casque audio avec micro")  # an administrator made it valid for all
+    _alias_for_all("casque-micro-usb", "casque audio enfant avec micro")  # an administrator made it valid for all
 
     response = login(client, carol).post(reverse("catalog:review_rematch", args=[campaign.pk]), follow=True)
 
@@ -416,17 +420,17 @@ def test_rematch_applies_a_new_alias_to_undecided_lines_only(client, lines, camp
 
 
 def test_a_buyer_rematches_the_lines_of_his_collectivity_only(client, lines, campaign, bob, commune_a):
-    _alias_for_all("casque-micro-usb", "casque audio avec micro")
+    _alias_for_all("casque-micro-usb", "casque audio enfant avec micro")
     response = login(client, bob).post(reverse("catalog:review_rematch", args=[campaign.pk]), follow=True)
     assert str(next(iter(response.context["messages"]))).startswith("Rapprochement relancé sur 1 ligne(s)")
-    assert _line(lines, "casque audio avec micro", commune_a).match_status == MatchStatus.REVIEW
+    assert _line(lines, "casque audio enfant avec micro", commune_a).match_status == MatchStatus.REVIEW
     assert not AuditEvent.objects.filter(action="need_line.rematch").exists()
 
 
 def test_rematch_is_refused_to_a_viewer_and_hidden_from_an_outsider(
     client, api_client, lines, campaign, viewer, oscar, commune_a
 ):
-    _alias_for_all("casque-micro-usb", "casque audio avec micro")
+    _alias_for_all("casque-micro-usb", "casque audio enfant avec micro")
     url = reverse("catalog:review_rematch", args=[campaign.pk])
     refused = login(client, viewer).post(url)
     assert refused.status_code == 403
@@ -436,11 +440,11 @@ def test_rematch_is_refused_to_a_viewer_and_hidden_from_an_outsider(
     assert api_client.post(reverse("api:review_rematch"), {"campaign": campaign.pk}, format="json").status_code == 403
     api_client.force_authenticate(oscar)
     assert api_client.post(reverse("api:review_rematch"), {"campaign": campaign.pk}, format="json").status_code == 404
-    assert _line(lines, "casque audio avec micro", commune_a).match_status == MatchStatus.REVIEW
+    assert _line(lines, "casque audio enfant avec micro", commune_a).match_status == MatchStatus.REVIEW
 
 
 def test_api_rematch_reports_what_changed(api_client, lines, campaign, alice, commune_a):
-    _alias_for_all("casque-micro-usb", "casque audio avec micro")
+    _alias_for_all("casque-micro-usb", "casque audio enfant avec micro")
     api_client.force_authenticate(alice)
     response = api_client.post(reverse("api:review_rematch"), {"campaign": campaign.pk}, format="json")
     assert response.status_code == 200
@@ -457,11 +461,13 @@ def test_rematch_writes_in_bulk_whatever_the_number_of_lines(campaign, carol, co
 
     def rematch_queries(count: int) -> int:
         made = [
-            f.NeedLineFactory(campaign=campaign, collectivity=commune_a, text="casque audio avec micro", quantity=1)
+            f.NeedLineFactory(
+                campaign=campaign, collectivity=commune_a, text="casque audio enfant avec micro", quantity=1
+            )
             for _ in range(count)
         ]
         services.need_lines_match(lines=made)
-        alias = _alias_for_all("casque-micro-usb", "casque audio avec micro")
+        alias = _alias_for_all("casque-micro-usb", "casque audio enfant avec micro")
         services.get_index()  # the index is rebuilt once for the new alias, outside the count
         with CaptureQueriesContext(connection) as queries:
             outcome = services.campaign_lines_rematch(campaign=campaign, actor=carol)
