@@ -269,9 +269,11 @@ class _SubIndex:
         self.ranges: dict[int | str, frozenset[tuple[float, float, str]]] = {k: frozenset(v) for k, v in ranges.items()}
         # unit → (value, token) of every size of the vocabulary, to find the close ones ("15pouce" ~ "15.6pouce")
         self.sizes_by_unit: dict[str, list[tuple[float, str]]] = defaultdict(list)
+        self.sizes_by_number: dict[str, list[str]] = defaultdict(list)
         for token in self.postings:
             if m := _MEASURE_RE.match(token):
                 self.sizes_by_unit[m.group(2)].append((float(m.group(1)), token))
+                self.sizes_by_number[m.group(1)].append(token)
         self.vocab_by_trigram: dict[str, list[str]] = defaultdict(list)
         for token in self.postings:
             if len(token) >= 3 and not token[0].isdigit():
@@ -324,9 +326,13 @@ class _SubIndex:
             )
             if measure.group(1) in self.postings:
                 bare = ((measure.group(1), EQUIVALENT_SIMILARITY), *bare)
+        # … and a number written alone answers the sizes of that number ("portable 15,6" for "15.6pouce")
+        sized = tuple((size, EQUIVALENT_SIMILARITY) for size in self.sizes_by_number.get(token, ()))
         if token in self.postings:
             near = tuple((v, EQUIVALENT_SIMILARITY) for v in EQUIVALENT_WORDS.get(token, ()) if v in self.postings)
-            return ((token, 1.0), *near, *bare)
+            return ((token, 1.0), *near, *bare, *sized)
+        if sized:
+            return sized
         if len(token) < 5 or token[0].isdigit():
             return bare
         return self._close_spellings(token)

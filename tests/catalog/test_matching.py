@@ -773,8 +773,16 @@ def test_a_tie_between_two_items_says_which_other_item_fits_and_what_to_add(inde
         ("casque audio avec micro", "casque-micro-usb"),  # « avec micro » is the point
         ("casque audio", "casque-audio-eleve"),
         ("clavier filaire pour CM1", "clavier"),
+        ("portable 15 pouces", "pc-portable-enseignant-15"),  # how buyers write the 15.6-inch laptop
     ],
 )
 def test_common_wordings_of_the_seed_catalog_are_matched_for_sure(index, text, code):
     result = matching.match(index, text)
     assert (result.item_id, result.status) == (code, matching.STATUS_MATCHED)
+
+
+def test_a_number_written_alone_answers_the_sizes_of_that_number(index):
+    """« portable 15,6 » without « pouces »: the 15.6-inch laptop comes first; « onduleur 600 » is the 600 VA one."""
+    assert matching.match(index, "portable 15,6").item_id == "pc-portable-enseignant-15"
+    assert matching.match(index, "onduleur 600").item_id == "onduleur-600"
+    assert dict(index.items.expand("15.6")).get("15.6pouce") == matching.EQUIVALENT_SIMILARITY
