@@ -774,6 +774,8 @@ def test_a_tie_between_two_items_says_which_other_item_fits_and_what_to_add(inde
         ("casque audio", "casque-audio-eleve"),
         ("clavier filaire pour CM1", "clavier"),
         ("portable 15 pouces", "pc-portable-enseignant-15"),  # how buyers write the 15.6-inch laptop
+        ("licences ENT école", "ent-premier-degre"),  # was the collège ENT, through « licence ent »
+        ("licences ENT collège", "ent-second-degre"),
     ],
 )
 def test_common_wordings_of_the_seed_catalog_are_matched_for_sure(index, text, code):
@@ -786,3 +788,11 @@ def test_a_number_written_alone_answers_the_sizes_of_that_number(index):
     assert matching.match(index, "portable 15,6").item_id == "pc-portable-enseignant-15"
     assert matching.match(index, "onduleur 600").item_id == "onduleur-600"
     assert dict(index.items.expand("15.6")).get("15.6pouce") == matching.EQUIVALENT_SIMILARITY
+
+
+@pytest.mark.parametrize("text", ["ENT", "abonnement ENT", "espace numérique de travail"])
+def test_an_ent_that_says_no_school_level_needs_a_look(index, text):
+    """Communes buy the primary ENT, départements and régions the secondary one: the wording alone cannot tell."""
+    result = matching.match(index, text)
+    assert result.status == matching.STATUS_REVIEW
+    assert {c.item_id for c in result.candidates[:2]} == {"ent-premier-degre", "ent-second-degre"}
