@@ -345,10 +345,11 @@ def _match_same_wording(*, confirmed: Sequence[tuple[NeedLine, CatalogItem]], ac
     confirmed line (same normalised wording, quantity aside) take its item at once, as the learnt alias would
     give them on their next match: status matched (nobody looked at them), score 100, one audit row each.
     One read and one write for all the confirmed lines. No index rebuild: the confirmation already says what
-    the wording means. When two confirmed lines say the same and got different items, the first one counts."""
+    the wording means. When two confirmed lines say the same and got different items, the last one counts, as
+    for the learnt alias (``_aliases_learn``)."""
     taught: dict[tuple[int, int, str], CatalogItem] = {}
     for line, item in confirmed:
-        taught.setdefault((line.campaign_id, line.collectivity_id, _learnt_wording(line.text)[1]), item)
+        taught[(line.campaign_id, line.collectivity_id, _learnt_wording(line.text)[1])] = item
     pending = (
         NeedLine.objects.filter(
             campaign_id__in={key[0] for key in taught},

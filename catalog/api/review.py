@@ -111,7 +111,7 @@ class ReviewFilters(serializers.Serializer):
         OpenApiParameter("min_score", float),
         OpenApiParameter("max_score", float),
         OpenApiParameter("status", str, enum=["review", "unmatched", "all"]),
-        OpenApiParameter("search", str, description="Mots du besoin exprimé (tous requis, casse ignorée)"),
+        OpenApiParameter("search", str, description="Mots du besoin exprimé (tous requis ; casse et accents ignorés)"),
         OpenApiParameter("collectivity", int, description="Identifiant de la collectivité membre"),
         OpenApiParameter("ordering", str, enum=list(ORDERINGS), description="Tri (défaut : score croissant)"),
     ],
