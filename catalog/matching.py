@@ -643,7 +643,17 @@ def _status(score: float, runner_up: float | None, exact: bool = False) -> str:
     return STATUS_UNMATCHED
 
 
-def _explain(best: _Scored, entry: Entry, status: str, rival: tuple[str, float] | None = None) -> str:
+def _unknown_words(query: _Query) -> list[str]:
+    """Words of the line that no wording of the catalog uses, even misspelt (« gymnastique » in « barres de
+    gymnastique »): long enough to be a word, not a context word."""
+    return [
+        q for q in query.unique if not query.expansions[q] and q.isalpha() and len(q) >= 5 and q not in CONTEXT_WORDS
+    ]
+
+
+def _explain(
+    best: _Scored, entry: Entry, status: str, rival: tuple[str, float] | None = None, unknown: Sequence[str] = ()
+) -> str:
     words = []
     for q, vocab, sim in best.matched:
         words.append(vocab if sim >= 0.999 else f"{vocab} (lu « {q} »)")
@@ -662,6 +672,11 @@ def _explain(best: _Scored, entry: Entry, status: str, rival: tuple[str, float] 
     if best.conflicts:
         sizes = ", ".join(_readable_measure(q) for q in best.conflicts)
         text += f" Taille demandée ({sizes}) absente de cet article."
+    if unknown and status == STATUS_REVIEW:
+        words = ", ".join(f"« {w} »" for w in unknown[:3])
+        text += (
+            f" Un seul mot de l'article, et {words} ne figure dans aucun article : vérifiez qu'il s'agit bien de lui."
+        )
     if rival is not None:
         text += (
             f" « {rival[0]} » convient aussi (score {rival[1]:.0f}/100) : le texte ne dit pas lequel,"
@@ -691,11 +706,17 @@ def _refuse(reason: str) -> MatchResult:
     )
 
 
+# Units that say what is bought, not only how much: kept in the words to match.
+IDENTITY_UNITS = frozenset({"licence", "abonnement"})
+
+
 @functools.lru_cache(maxsize=PREPARE_CACHE_SIZE)
 def _prepare(text: str) -> tuple[str, ...] | str:
     """The query tokens of a line (quantity removed), or the reason it cannot be matched. Memoised."""
-    _, _, rest = extract_quantity(text)
+    _, unit, rest = extract_quantity(text)
     query = tokens(rest) or tokens(text)
+    if unit in IDENTITY_UNITS and query:
+        query = [unit, *query]  # « 19 licences pare-feu » is a firewall licence, not a firewall
     if not query:
         return "aucun mot exploitable (caractères non latins, symboles ou mots vides seulement)"
     if all(t[0].isdigit() for t in query):
@@ -767,6 +788,9 @@ def _match_query(index: Index, query: list[str], scope: Hashable | None, top_k: 
         status = _status(best.score, runner_up, exact=best.doc.text == prepared.text)
         if best.conflicts and status == STATUS_MATCHED:
             status = STATUS_REVIEW  # another size than the one written: a buyer must say whether it will do
+        unknown = _unknown_words(prepared) if len(best.doc.token_set) == 1 else []
+        if unknown and status == STATUS_MATCHED:
+            status = STATUS_REVIEW  # one generic word of the catalog (« barre », « sonde ») beside a word it never uses
         rival = None
         tied = runner_up is not None and best.score - runner_up < AMBIGUITY_MARGIN
         if status == STATUS_REVIEW and best.score >= MATCH_THRESHOLD and tied:  # another item fits as well
@@ -775,7 +799,7 @@ def _match_query(index: Index, query: list[str], scope: Hashable | None, top_k: 
             item_id=best.key,
             score=best.score,
             status=status,
-            explanation=_explain(best, entry, status, rival),
+            explanation=_explain(best, entry, status, rival, unknown),
             candidates=candidates[:top_k],
             cpv=entry.cpv,
             cpv_label=index.cpv_labels.get(entry.cpv, ""),

@@ -796,3 +796,33 @@ def test_an_ent_that_says_no_school_level_needs_a_look(index, text):
     result = matching.match(index, text)
     assert result.status == matching.STATUS_REVIEW
     assert {c.item_id for c in result.candidates[:2]} == {"ent-premier-degre", "ent-second-degre"}
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("19 licences pare-feu", "licence-pare-feu"),
+        ("27 licences serveur", "windows-server"),
+        ("10 abonnements ENT collège", "ent-second-degre"),
+    ],
+)
+def test_a_licence_or_subscription_unit_is_part_of_what_is_bought(index, text, code):
+    """« licences » is read as the unit, but it also says what is bought: a firewall licence, not a firewall."""
+    result = matching.match(index, text)
+    assert (result.item_id, result.status) == (code, matching.STATUS_MATCHED)
+    assert matching.extract_quantity(text)[:2] == (int(text.split()[0]), text.split()[1].rstrip("s"))
+
+
+@pytest.mark.parametrize(
+    ("text", "unknown"), [("Barres de gymnastique", "gymnastique"), ("Sonde dentaire", "dentaire")]
+)
+def test_one_generic_catalog_word_beside_a_word_no_item_uses_needs_a_look(index, text, unknown):
+    """« barre » alone is an alias of the sound bar: « barres de gymnastique » must not be matched for sure."""
+    result = matching.match(index, text)
+    assert result.status == matching.STATUS_REVIEW
+    assert f"« {unknown} » ne figure dans aucun article" in result.explanation
+
+
+@pytest.mark.parametrize("text", ["casque", "tablette samsung", "casque audio enfant"])
+def test_a_known_item_word_with_a_brand_or_qualifier_stays_matched(index, text):
+    assert matching.match(index, text).status == matching.STATUS_MATCHED
