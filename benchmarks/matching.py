@@ -12,7 +12,10 @@ loads the seed catalog, and imports the CPV nomenclature from REFERENCE_DATA_DIR
    repetitions as in real campaigns, many collectivités), with caches emptied first, against the naive baseline
    (rapidfuzz ``process.extractOne`` with ``fuzz.WRatio`` over every item label, alias and CPV label) measured on a
    sample in the same run; also the throughput on distinct lines only (no memoisation help);
-3. the peak memory taken by building the index (tracemalloc).
+3. how the status thresholds split buyer wordings of known items (built from the catalog's own wordings with typos,
+   contexts and quantities) and texts that are no item (CPV labels of other divisions): right and wrong sure
+   matches, review, and the same at other thresholds;
+4. the peak memory taken by building the index (tracemalloc).
 
 Targets are printed next to the figures with PASS or MISS. Not a test: nothing fails.
 """
@@ -224,6 +227,85 @@ def engine_rate(index, lines: list[tuple[str, int]]) -> tuple[float, dict[str, i
     return len(lines) / (time.perf_counter() - started), counts
 
 
+CALIBRATION_THRESHOLDS = (70.0, 75.0, 80.0, 85.0, 90.0)
+
+
+def calibration_sets(index, rng: random.Random) -> tuple[list[tuple[str, object]], list[str]]:
+    """Labelled texts for the thresholds, built from the catalog itself (no hand labels to drift).
+
+    Positives: every global wording of an item (label or accepted alias) that no other item uses, written as buyers
+    write it: with a typo, with a context (« pour CM1 », « salle 12 »…), with a quantity and a context. The expected
+    answer is that item. Negatives: labels of CPV codes in divisions the catalog does not cover (works, food,
+    cleaning…) and unrelated texts: none should be matched for sure.
+    """
+    from catalog import matching
+
+    owners: dict[str, set] = {}
+    wordings: list[tuple[str, object]] = []
+    for item_id, entry in index.entries.items():
+        texts = [entry.label, *(a.text for a in entry.aliases if getattr(a, "scope", None) is None)]
+        for text in texts:
+            owners.setdefault(matching.normalise(text), set()).add(item_id)
+            wordings.append((text, item_id))
+    unique = [(text, item) for text, item in wordings if owners[matching.normalise(text)] == {item}]
+    contexts = [c for c in CONTEXTS if c]
+    positives = []
+    for text, item in unique:
+        typo = _typo(text, rng)
+        if typo != text:
+            positives.append((typo, item))
+        positives.append((text + rng.choice(contexts), item))
+        positives.append((f"{rng.randint(2, 30)} {text}{rng.choice(contexts)}", item))
+    foreign = sorted(label for code, label in index.cpv_labels.items() if code[:2] not in index.domain_divisions)
+    negatives = rng.sample(foreign, min(600, len(foreign))) + [t for t in UNRELATED if t.strip()]
+    return positives, negatives
+
+
+def calibration(index, rng: random.Random) -> None:
+    """How the thresholds split buyer wordings of known items and texts that are no item: the share matched for
+    sure to the right item (work saved), to a wrong one (errors nobody looks at), sent to review, and how this
+    would move with another MATCH_THRESHOLD."""
+    from catalog import matching
+
+    positives, negatives = calibration_sets(index, rng)
+    pos = [(matching.match(index, text), item) for text, item in positives]
+    neg = [matching.match(index, text) for text in negatives]
+
+    def share(count: int, total: int) -> str:
+        return f"{100.0 * count / max(total, 1):5.1f} %"
+
+    right = sum(r.status == matching.STATUS_MATCHED and r.item_id == item for r, item in pos)
+    wrong = sum(r.status == matching.STATUS_MATCHED and r.item_id != item for r, item in pos)
+    review = sum(r.status == matching.STATUS_REVIEW for r, _ in pos)
+    review_right = sum(r.status == matching.STATUS_REVIEW and r.item_id == item for r, item in pos)
+    print(f"   {_n(len(pos))} formulations d'articles connus (fautes, contextes, quantités) :")
+    print(
+        f"     sûres et justes {share(right, len(pos))} · sûres et fausses {share(wrong, len(pos))} · "
+        f"à vérifier {share(review, len(pos))} (dont bon article en tête {share(review_right, len(pos))}) · "
+        f"non reconnues {share(len(pos) - right - wrong - review, len(pos))}"
+    )
+    if right + wrong:
+        print(f"     précision des rapprochements sûrs : {share(right, right + wrong)}")
+    neg_matched = sum(r.status == matching.STATUS_MATCHED for r in neg)
+    neg_review = sum(r.status == matching.STATUS_REVIEW for r in neg)
+    print(
+        f"   {_n(len(neg))} textes hors catalogue (libellés CPV d'autres divisions, textes sans rapport) : "
+        f"sûrs {share(neg_matched, len(neg))} · à vérifier {share(neg_review, len(neg))} · "
+        f"non reconnus {share(len(neg) - neg_matched - neg_review, len(neg))}"
+    )
+    print("   selon le seuil « sûr » (score seul, sans la règle d'écart avec le 2e article) :")
+    print("     seuil   justes au-dessus   fausses au-dessus   hors catalogue au-dessus")
+    for threshold in CALIBRATION_THRESHOLDS:
+        above_right = sum(r.score >= threshold and r.item_id == item for r, item in pos)
+        above_wrong = sum(r.score >= threshold and r.item_id not in (None, item) for r, item in pos)
+        above_neg = sum(r.score >= threshold and r.item_id is not None for r in neg)
+        mark = "  ← MATCH_THRESHOLD" if threshold == matching.MATCH_THRESHOLD else ""
+        print(
+            f"     {threshold:5.0f}   {share(above_right, len(pos)):>16}   {share(above_wrong, len(pos)):>17}   "
+            f"{share(above_neg, len(neg)):>24}{mark}"
+        )
+
+
 def _n(value: float) -> str:
     return f"{value:,.0f}".replace(",", " ")
 
@@ -284,6 +366,9 @@ def main() -> None:
     print(f"   rapport : × {_n(rate / base)}")
     print(f"   cible ≥ {_n(TARGET_LINES_PER_S)} lignes/s : {verdict(rate >= TARGET_LINES_PER_S)}")
     print(f"   cible ≥ × {TARGET_RATIO:.0f} la base naïve : {verdict(rate / base >= TARGET_RATIO)}")
+
+    print("\n3. Seuils de statut (calibration)")
+    calibration(index, random.Random(args.seed))
 
 
 if __name__ == "__main__":
