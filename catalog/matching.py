@@ -112,6 +112,8 @@ EQUIVALENT_WORDS: dict[str, tuple[str, ...]] = {
     "reparation": ("maintenance",),
 }
 EQUIVALENT_SIMILARITY = 0.9  # an equivalent word counts as a close spelling
+TRANSPOSITION_SIMILARITY = 0.9  # two neighbouring letters swapped: as sure as a close spelling
+LOOSE_SPELLING = 82.0  # below FUZZY_TOKEN_CUTOFF, a word this close to the vocabulary is a typo, not another word
 # Memoisation
 MATCH_CACHE_SIZE = 20_000  # distinct (normalised text, scope) results kept per index
 PREPARE_CACHE_SIZE = 50_000  # distinct raw texts whose normalisation is kept
@@ -337,18 +339,37 @@ class _SubIndex:
             return bare
         return self._close_spellings(token)
 
-    def _close_spellings(self, token: str) -> tuple[tuple[str, float], ...]:
-        """Up to three vocabulary tokens spelt like ``token`` (rapidfuzz ratio ≥ FUZZY_TOKEN_CUTOFF), best first."""
+    def _shortlist(self, token: str) -> list[str]:
+        """The 30 vocabulary tokens sharing the most trigrams with ``token``."""
         counts: dict[str, int] = defaultdict(int)
         for gram in _trigrams(token):
             for vocab in self.vocab_by_trigram.get(gram, ()):
                 counts[vocab] += 1
-        if not counts:
-            return ()
         # ties broken by closeness of length, then spelling: the same shortlist in every process (hash seeds differ)
-        shortlist = heapq.nlargest(30, counts, key=lambda v: (counts[v], -abs(len(v) - len(token)), v))
-        found = process.extract(token, shortlist, scorer=fuzz.ratio, score_cutoff=FUZZY_TOKEN_CUTOFF, limit=3)
-        return tuple((vocab, score / 100.0) for vocab, score, _ in found)
+        return heapq.nlargest(30, counts, key=lambda v: (counts[v], -abs(len(v) - len(token)), v))
+
+    def resembles_vocabulary(self, token: str) -> bool:
+        """Whether ``token`` looks like a misspelt vocabulary word, even too far to be read as one."""
+        shortlist = self._shortlist(token)
+        return process.extractOne(token, shortlist, scorer=fuzz.ratio, score_cutoff=LOOSE_SPELLING) is not None
+
+    def _close_spellings(self, token: str) -> tuple[tuple[str, float], ...]:
+        """Up to three vocabulary tokens spelt like ``token`` (rapidfuzz ratio ≥ FUZZY_TOKEN_CUTOFF, or two letters
+        swapped), best first."""
+        shortlist = self._shortlist(token)
+        found = {
+            vocab: score / 100.0
+            for vocab, score, _ in process.extract(
+                token, shortlist, scorer=fuzz.ratio, score_cutoff=FUZZY_TOKEN_CUTOFF, limit=3
+            )
+        }
+        # two neighbouring letters swapped (« cmaera », « swtich »), the commonest slip of the fingers, costs two
+        # edits to ``fuzz.ratio`` and falls under the cutoff in short words: looked up directly
+        for i in range(len(token) - 1):
+            swapped = token[:i] + token[i + 1] + token[i] + token[i + 2 :]
+            if swapped != token and swapped in self.postings:
+                found[swapped] = max(found.get(swapped, 0.0), TRANSPOSITION_SIMILARITY)
+        return tuple(sorted(found.items(), key=lambda pair: (-pair[1], pair[0]))[:3])
 
     def keys_with_every_word(self, words: Sequence[str]) -> set[int | str]:
         """Keys whose global wordings use every word, each in any close spelling: a word known as it is written
@@ -643,11 +664,17 @@ def _status(score: float, runner_up: float | None, exact: bool = False) -> str:
     return STATUS_UNMATCHED
 
 
-def _unknown_words(query: _Query) -> list[str]:
-    """Words of the line that no wording of the catalog uses, even misspelt (« gymnastique » in « barres de
-    gymnastique »): long enough to be a word, not a context word."""
+def _unknown_words(sub: _SubIndex, query: _Query) -> list[str]:
+    """Words of the line that no wording of the catalog uses, nor resembles (« gymnastique » in « barres de
+    gymnastique », but not a typo too far to be read, « muarle »): long enough to be a word, not a context word."""
     return [
-        q for q in query.unique if not query.expansions[q] and q.isalpha() and len(q) >= 5 and q not in CONTEXT_WORDS
+        q
+        for q in query.unique
+        if not query.expansions[q]
+        and q.isalpha()
+        and len(q) >= 5
+        and q not in CONTEXT_WORDS
+        and not sub.resembles_vocabulary(q)
     ]
 
 
@@ -788,7 +815,9 @@ def _match_query(index: Index, query: list[str], scope: Hashable | None, top_k: 
         status = _status(best.score, runner_up, exact=best.doc.text == prepared.text)
         if best.conflicts and status == STATUS_MATCHED:
             status = STATUS_REVIEW  # another size than the one written: a buyer must say whether it will do
-        unknown = _unknown_words(prepared) if len(best.doc.token_set) == 1 else []
+        # one catalog word (« barre ») explains the line, beside a word no item uses (« gymnastique »)
+        alone = len(best.doc.token_set) == 1 and len({q for q, _, _ in best.matched}) == 1
+        unknown = _unknown_words(index.items, prepared) if alone else []
         if unknown and status == STATUS_MATCHED:
             status = STATUS_REVIEW  # one generic word of the catalog (« barre », « sonde ») beside a word it never uses
         rival = None

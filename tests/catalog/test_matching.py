@@ -826,3 +826,19 @@ def test_one_generic_catalog_word_beside_a_word_no_item_uses_needs_a_look(index,
 @pytest.mark.parametrize("text", ["casque", "tablette samsung", "casque audio enfant"])
 def test_a_known_item_word_with_a_brand_or_qualifier_stays_matched(index, text):
     assert matching.match(index, text).status == matching.STATUS_MATCHED
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [("cmaera document", "visualiseur-usb"), ("swtich 8 ports", "switch-8-poe"), ("robot tyhmio", "robot-thymio")],
+)
+def test_two_swapped_letters_are_read_as_the_word(index, text, code):
+    """A swap costs two edits to rapidfuzz's ratio and fell under the cutoff in short words."""
+    result = matching.match(index, text)
+    assert (result.item_id, result.status) == (code, matching.STATUS_MATCHED)
+
+
+def test_a_typo_too_far_to_read_is_not_an_unknown_word(index):
+    """« muarle » resembles « murale »: the line stays matched; « gymnastique » resembles nothing."""
+    assert matching.match(index, "armoire muarle").status == matching.STATUS_MATCHED
+    assert index.items.resembles_vocabulary("muarle") and not index.items.resembles_vocabulary("gymnastique")
