@@ -701,9 +701,8 @@ def _explain(
         text += f" Taille demandée ({sizes}) absente de cet article."
     if unknown and status == STATUS_REVIEW:
         words = ", ".join(f"« {w} »" for w in unknown[:3])
-        text += (
-            f" Un seul mot de l'article, et {words} ne figure dans aucun article : vérifiez qu'il s'agit bien de lui."
-        )
+        verb = "n'apparaissent" if len(unknown) > 1 else "n'apparaît"
+        text += f" Un seul mot reconnu, et {words} {verb} dans aucun article : vérifiez qu'il s'agit bien de celui-ci."
     if rival is not None:
         text += (
             f" « {rival[0]} » convient aussi (score {rival[1]:.0f}/100) : le texte ne dit pas lequel,"

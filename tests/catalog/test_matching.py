@@ -820,7 +820,7 @@ def test_one_generic_catalog_word_beside_a_word_no_item_uses_needs_a_look(index,
     """« barre » alone is an alias of the sound bar: « barres de gymnastique » must not be matched for sure."""
     result = matching.match(index, text)
     assert result.status == matching.STATUS_REVIEW
-    assert f"« {unknown} » ne figure dans aucun article" in result.explanation
+    assert f"Un seul mot reconnu, et « {unknown} » n'apparaît dans aucun article" in result.explanation
 
 
 @pytest.mark.parametrize("text", ["casque", "tablette samsung", "casque audio enfant"])
