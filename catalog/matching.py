@@ -679,7 +679,12 @@ def _unknown_words(sub: _SubIndex, query: _Query) -> list[str]:
 
 
 def _explain(
-    best: _Scored, entry: Entry, status: str, rival: tuple[str, float] | None = None, unknown: Sequence[str] = ()
+    best: _Scored,
+    entry: Entry,
+    status: str,
+    rival: tuple[str, float] | None = None,
+    unknown: Sequence[str] = (),
+    vague: bool = False,
 ) -> str:
     words = []
     for q, vocab, sim in best.matched:
@@ -703,6 +708,8 @@ def _explain(
         words = ", ".join(f"« {w} »" for w in unknown[:3])
         verb = "n'apparaissent" if len(unknown) > 1 else "n'apparaît"
         text += f" Un seul mot reconnu, et {words} {verb} dans aucun article : vérifiez qu'il s'agit bien de celui-ci."
+    if vague and status == STATUS_REVIEW:
+        text += " Un seul mot, qui ne suffit pas à désigner cet article : précisez ce qui est demandé."
     if rival is not None:
         text += (
             f" « {rival[0]} » convient aussi (score {rival[1]:.0f}/100) : le texte ne dit pas lequel,"
@@ -817,6 +824,10 @@ def _match_query(index: Index, query: list[str], scope: Hashable | None, top_k: 
         # one catalog word (« barre ») explains the line, beside a word no item uses (« gymnastique »)
         alone = len(best.doc.token_set) == 1 and len({q for q, _, _ in best.matched}) == 1
         unknown = _unknown_words(index.items, prepared) if alone else []
+        # a line of one word that is only part of the wording (« ordinateur », « maintenance ») says too little
+        vague = len(prepared.unique) == 1 and len(best.doc.token_set) > 1 and not best.conflicts
+        if vague and status == STATUS_MATCHED:
+            status = STATUS_REVIEW
         if unknown and status == STATUS_MATCHED:
             status = STATUS_REVIEW  # one generic word of the catalog (« barre », « sonde ») beside a word it never uses
         rival = None
@@ -827,7 +838,7 @@ def _match_query(index: Index, query: list[str], scope: Hashable | None, top_k: 
             item_id=best.key,
             score=best.score,
             status=status,
-            explanation=_explain(best, entry, status, rival, unknown),
+            explanation=_explain(best, entry, status, rival, unknown, vague),
             candidates=candidates[:top_k],
             cpv=entry.cpv,
             cpv_label=index.cpv_labels.get(entry.cpv, ""),

@@ -842,3 +842,16 @@ def test_a_typo_too_far_to_read_is_not_an_unknown_word(index):
     """« muarle » resembles « murale »: the line stays matched; « gymnastique » resembles nothing."""
     assert matching.match(index, "armoire muarle").status == matching.STATUS_MATCHED
     assert index.items.resembles_vocabulary("muarle") and not index.items.resembles_vocabulary("gymnastique")
+
+
+@pytest.mark.parametrize("text", ["maintenance", "formation", "ordinateur", "hub"])
+def test_one_word_that_is_only_part_of_a_wording_needs_a_look(index, text):
+    """« maintenance » alone was matched for sure to the maintenance of the computer park: it could be any."""
+    result = matching.match(index, text)
+    assert result.status == matching.STATUS_REVIEW
+    assert "Un seul mot, qui ne suffit pas à désigner cet article" in result.explanation
+
+
+@pytest.mark.parametrize("text", ["casque", "tablette", "VPI", "webcam"])
+def test_one_word_that_is_a_whole_wording_stays_matched(index, text):
+    assert matching.match(index, text).status == matching.STATUS_MATCHED
