@@ -240,6 +240,7 @@ class _SubIndex:
 
     def __init__(self, docs: list[_Doc], key_count: int) -> None:
         self.docs = docs
+        self.real_words: frozenset[str] = frozenset()  # words known to be right, never read as typos
         self.postings: dict[str, list[int]] = defaultdict(list)
         df: dict[str, set] = defaultdict(set)
         key_tokens: dict[int | str, set[str]] = defaultdict(set)
@@ -335,7 +336,7 @@ class _SubIndex:
             return ((token, 1.0), *near, *bare, *sized)
         if sized:
             return sized
-        if len(token) < 5 or token[0].isdigit():
+        if len(token) < 5 or token[0].isdigit() or token in self.real_words:
             return bare
         return self._close_spellings(token)
 
@@ -435,6 +436,11 @@ class Index:
                     cpv_docs.append(_Doc(cpv, doc.tokens, doc.text, "cpv_item", None, doc.source))
         self.cpv = _SubIndex([d for d in cpv_docs if d.tokens], len(self.cpv_labels))
         self.cpv_branches = _branch_vocabulary(self.cpv)
+        # Words of the nomenclature that no catalog wording uses are real French words (« routier », « mousse »,
+        # « courrier »): a need line's word among them is not a typo of a catalog word (« router », « mouse »).
+        self.items.real_words = frozenset(
+            t for d in self.cpv.docs if d.kind != "cpv_item" for t in d.token_set
+        ) - frozenset(self.items.postings)
         self.domain_divisions = frozenset(
             code[:2] for code in [*(e.cpv for e in self.entries.values()), *self.family_cpv.values()] if code
         )

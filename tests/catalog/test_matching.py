@@ -855,3 +855,18 @@ def test_one_word_that_is_only_part_of_a_wording_needs_a_look(index, text):
 @pytest.mark.parametrize("text", ["casque", "tablette", "VPI", "webcam"])
 def test_one_word_that_is_a_whole_wording_stays_matched(index, text):
     assert matching.match(index, text).status == matching.STATUS_MATCHED
+
+
+def test_a_real_word_of_the_nomenclature_is_not_read_as_a_typo_of_a_catalog_word():
+    """« routier » is no typo of « router », nor « mousse » of « mouse », when the CPV labels use them."""
+    entries = [
+        matching.Entry("router", "Routeur d'accès internet", ["router"]),
+        matching.Entry("mouse", "Souris optique USB", ["mouse"]),
+    ]
+    cpv = [("34000000", "Véhicules routiers"), ("24000000", "Mousse pour extincteurs")]
+    with_nomenclature = matching.Index(entries, cpv)
+    assert matching.match(with_nomenclature, "tracteurs routiers").status == matching.STATUS_UNMATCHED
+    assert matching.match(with_nomenclature, "mousse").status == matching.STATUS_UNMATCHED
+    assert matching.match(with_nomenclature, "routre").item_id == "router"  # a typo still reads
+    alone = matching.Index(entries)  # without the nomenclature, nothing says « routier » is a word
+    assert matching.match(alone, "routier").item_id == "router"
