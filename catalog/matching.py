@@ -671,8 +671,9 @@ def _status(score: float, runner_up: float | None, exact: bool = False) -> str:
 
 
 def _unknown_words(sub: _SubIndex, query: _Query) -> list[str]:
-    """Words of the line that no wording of the catalog uses, nor resembles (« gymnastique » in « barres de
-    gymnastique », but not a typo too far to be read, « muarle »): long enough to be a word, not a context word."""
+    """Words of the line that no wording of the catalog uses, nor resembles unless the nomenclature says it is a real
+    word (« gymnastique » in « barres de gymnastique », « routier »; not a typo too far to be read, « muarle »): long
+    enough to be a word, not a context word."""
     return [
         q
         for q in query.unique
@@ -680,7 +681,7 @@ def _unknown_words(sub: _SubIndex, query: _Query) -> list[str]:
         and q.isalpha()
         and len(q) >= 5
         and q not in CONTEXT_WORDS
-        and not sub.resembles_vocabulary(q)
+        and (q in sub.real_words or not sub.resembles_vocabulary(q))
     ]
 
 

@@ -870,3 +870,12 @@ def test_a_real_word_of_the_nomenclature_is_not_read_as_a_typo_of_a_catalog_word
     assert matching.match(with_nomenclature, "routre").item_id == "router"  # a typo still reads
     alone = matching.Index(entries)  # without the nomenclature, nothing says « routier » is a word
     assert matching.match(alone, "routier").item_id == "router"
+
+
+def test_a_real_word_beside_a_one_word_alias_is_an_unknown_word_even_if_it_resembles_one():
+    """« routier » resembles « router » but is a word of its own (the nomenclature uses it): « modem routier » is
+    not a modem for sure."""
+    entries = [matching.Entry("modem", "Modem", ["modem"]), matching.Entry("router", "Routeur", ["router"])]
+    index = matching.Index(entries, [("34000000", "Véhicules routiers")])
+    result = matching.match(index, "modem routier")
+    assert result.status == matching.STATUS_REVIEW and "« routier » n'apparaît dans aucun article" in result.explanation
