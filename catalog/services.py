@@ -289,6 +289,36 @@ def need_line_confirm_match(*, need_line: NeedLine, item: CatalogItem, actor: Us
     return need_line
 
 
+@transaction.atomic
+def need_line_confirm_outside_catalog(*, need_line: NeedLine, actor: User) -> NeedLine:
+    """A buyer says that no catalog item fits the line (« tables et chaises »): it leaves the review queue.
+
+    Invariants: the same rights as confirming an item; only a line still to review or unmatched (a matched line is
+    corrected by choosing an item); the line becomes confirmed without item and keeps the CPV code the engine
+    proposed, for the coordinator; nothing is learnt (no wording points to « no item »); one audit row
+    ``need_line.confirm_outside_catalog`` records before and after.
+    """
+    _ConfirmRights(actor).require(need_line)
+    if need_line.match_status not in (MatchStatus.REVIEW, MatchStatus.UNMATCHED):
+        raise DomainError("Seule une ligne à vérifier ou non reconnue peut être déclarée hors catalogue.")
+    before = snapshot(need_line, MATCH_FIELDS)
+    who = actor.get_full_name() or actor.get_username()
+    kept = f" ; code CPV retenu : {need_line.cpv_id}" if need_line.cpv_id else ""
+    need_line.catalog_item = None
+    need_line.match_status = MatchStatus.CONFIRMED
+    need_line.match_explanation = f"Hors catalogue, confirmé par {who}{kept}."[:500]
+    need_line.save(update_fields=[*MATCH_FIELDS, "updated_at"])
+    audit_record(
+        actor=actor,
+        action="need_line.confirm_outside_catalog",
+        target=need_line,
+        collectivity=need_line.collectivity,
+        before=before,
+        after=snapshot(need_line, MATCH_FIELDS),
+    )
+    return need_line
+
+
 @dataclass(frozen=True)
 class BulkConfirmOutcome:
     """What ``need_lines_confirm_first_candidate`` did: lines confirmed, other lines matched by the same wording."""

@@ -195,6 +195,30 @@ def review_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "catalog/_review_row.html", context)
 
 
+@login_required
+@require_POST
+def review_outside_catalog(request: HttpRequest, pk: int) -> HttpResponse:
+    """Declare that no catalog item fits the line. htmx requests get the row back; plain posts go to the queue."""
+    line = get_need_line_for(user=request.user, pk=pk)
+    error = ""
+    try:
+        services.need_line_confirm_outside_catalog(need_line=line, actor=request.user)
+    except PermissionDenied as exc:
+        raise DjangoPermissionDenied(exc.message) from exc
+    except DomainError as exc:
+        error = exc.message
+    if not request.htmx:
+        if error:
+            messages.error(request, error)
+        else:
+            messages.success(request, _("« %(text)s » est déclarée hors catalogue.") % {"text": line.text[:80]})
+        return redirect("catalog:review_queue", pk=line.campaign_id)
+    line = get_need_line_for(user=request.user, pk=pk)
+    confirmable = selectors.confirmable_collectivity_ids(user=request.user, campaign=line.campaign)
+    context = {"line": _decorate([line], confirmable)[0], "error": error}
+    return render(request, "catalog/_review_row.html", context)
+
+
 def _confirmed_message(item: CatalogItem, same_wording: int) -> str:
     return _("Ligne confirmée : « %(label)s ».") % {"label": item.label} + _same_wording_message(same_wording)
 

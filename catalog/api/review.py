@@ -185,6 +185,24 @@ class NeedLineConfirm(APIView):
         return Response(ReviewLineSerializer(line, context={"request": request}).data)
 
 
+@extend_schema(
+    summary="Déclarer une ligne hors catalogue",
+    description=(
+        "Aucun article du catalogue ne convient : la ligne devient « confirmée » sans article et garde le code "
+        "CPV proposé. Seules les lignes à vérifier ou non reconnues (400 sinon)."
+    ),
+    tags=TAGS,
+    request=None,
+    responses=ReviewLineSerializer,
+)
+class NeedLineOutsideCatalog(APIView):
+    def post(self, request: Request, pk: int) -> Response:
+        line = get_need_line_for(user=request.user, pk=pk)
+        services.need_line_confirm_outside_catalog(need_line=line, actor=request.user)
+        line = get_need_line_for(user=request.user, pk=pk)
+        return Response(ReviewLineSerializer(line, context={"request": request}).data)
+
+
 class BulkConfirmInput(serializers.Serializer):
     lines = serializers.ListField(child=serializers.IntegerField(min_value=1), min_length=1, max_length=500)
 

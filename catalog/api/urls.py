@@ -12,6 +12,11 @@ urlpatterns = [
     path("review/bulk-confirm/", review.ReviewBulkConfirm.as_view(), name="review_bulk_confirm"),
     path("review/rematch/", review.ReviewRematch.as_view(), name="review_rematch"),
     path("need-lines/<int:pk>/confirm/", review.NeedLineConfirm.as_view(), name="needline_confirm"),
+    path(
+        "need-lines/<int:pk>/outside-catalog/",
+        review.NeedLineOutsideCatalog.as_view(),
+        name="needline_outside_catalog",
+    ),
     path("learnt-aliases/", learnt.LearntAliasList.as_view(), name="learnt_alias_list"),
     path("learnt-aliases/<int:pk>/", learnt.LearntAliasDetail.as_view(), name="learnt_alias_detail"),
 ]

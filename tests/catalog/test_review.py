@@ -477,3 +477,61 @@ def test_rematch_writes_in_bulk_whatever_the_number_of_lines(campaign, carol, co
         return len(queries)
 
     assert rematch_queries(40) == rematch_queries(5)
+
+
+# --- outside the catalog ------------------------------------------------------------------------------------------
+
+
+def test_a_line_no_item_fits_is_declared_outside_the_catalog(client, lines, campaign, alice, commune_a):
+    line = _line(lines, "travaux de peinture du préau", commune_a)
+    assert line.match_status == MatchStatus.UNMATCHED
+    cpv = line.cpv_id
+
+    response = login(client, alice).post(
+        reverse("catalog:review_outside_catalog", args=[line.pk]), HTTP_HX_REQUEST="true"
+    )
+
+    assert response.status_code == 200
+    assert "Hors catalogue" in response.content.decode()
+    line.refresh_from_db()
+    assert (line.match_status, line.catalog_item_id, line.cpv_id) == (MatchStatus.CONFIRMED, None, cpv)
+    assert line.match_explanation.startswith("Hors catalogue, confirmé par")
+    [row] = AuditEvent.objects.filter(action="need_line.confirm_outside_catalog")
+    assert row.before["match_status"] == "unmatched" and row.after["match_status"] == "confirmed"
+    queue = client.get(_review_url(campaign, statut="tous"))
+    assert line.pk not in {x.pk for x in queue.context["lines"]}
+    assert not CatalogAlias.objects.filter(collectivity=commune_a).exists()  # nothing learnt
+
+
+def test_outside_the_catalog_is_refused_to_a_viewer_and_to_a_matched_line(client, lines, viewer, alice, commune_a):
+    line = _line(lines, "casque audio enfant avec micro", commune_a)
+    assert login(client, viewer).post(reverse("catalog:review_outside_catalog", args=[line.pk])).status_code == 403
+    services.need_line_confirm_match(need_line=line, item=CatalogItem.objects.get(code="casque-enfant"), actor=alice)
+    response = login(client, alice).post(reverse("catalog:review_outside_catalog", args=[line.pk]), follow=True)
+    assert "Seule une ligne à vérifier ou non reconnue" in str(next(iter(response.context["messages"])))
+    line.refresh_from_db()
+    assert line.catalog_item.code == "casque-enfant"
+
+
+def test_api_declares_a_line_outside_the_catalog(api_client, lines, carol, bob, commune_a):
+    line = _line(lines, "travaux de peinture du préau", commune_a)
+    url = reverse("api:needline_outside_catalog", args=[line.pk])
+    api_client.force_authenticate(bob)
+    assert api_client.post(url).status_code == 404
+    api_client.force_authenticate(carol)  # the campaign's coordinator
+    response = api_client.post(url)
+    assert response.status_code == 200
+    assert response.data["match_status"] == "confirmed" and response.data["catalog_item"] is None
+    again = api_client.post(url)
+    assert again.status_code == 400 and "Seule une ligne" in again.data["detail"]
+
+
+def test_a_line_outside_the_catalog_shows_on_the_campaign_page_and_export(client, lines, campaign, alice, commune_a):
+    line = _line(lines, "travaux de peinture du préau", commune_a)
+    services.need_line_confirm_outside_catalog(need_line=line, actor=alice)
+    client = login(client, alice)
+    page = client.get(reverse("procurement:campaign_detail", args=[campaign.pk]))
+    assert page.status_code == 200 and "travaux de peinture du préau" in page.content.decode()
+    export = client.get(reverse("procurement:campaign_export", args=[campaign.pk]))
+    assert export.status_code == 200
+    assert export["Content-Type"].startswith("application/vnd.openxmlformats")
