@@ -189,10 +189,7 @@ def review_confirm(request: HttpRequest, pk: int) -> HttpResponse:
         if request.htmx:
             return HttpResponse(headers={"HX-Refresh": "true"})
         return redirect("catalog:review_queue", pk=line.campaign_id)
-    line = get_need_line_for(user=request.user, pk=pk)
-    confirmable = selectors.confirmable_collectivity_ids(user=request.user, campaign=line.campaign)
-    context = {"line": _decorate([line], confirmable)[0], "error": error}
-    return render(request, "catalog/_review_row.html", context)
+    return _review_row(request, pk, error)
 
 
 @login_required
@@ -213,6 +210,11 @@ def review_outside_catalog(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("« %(text)s » est déclarée hors catalogue.") % {"text": line.text[:80]})
         return redirect("catalog:review_queue", pk=line.campaign_id)
+    return _review_row(request, pk, error)
+
+
+def _review_row(request: HttpRequest, pk: int, error: str) -> HttpResponse:
+    """The line's row of the review queue, read again after a decision (htmx swaps it in place)."""
     line = get_need_line_for(user=request.user, pk=pk)
     confirmable = selectors.confirmable_collectivity_ids(user=request.user, campaign=line.campaign)
     context = {"line": _decorate([line], confirmable)[0], "error": error}
