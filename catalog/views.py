@@ -30,6 +30,7 @@ REVIEW_STATUS_CHOICES = {
     "review": ("review",),
     "unmatched": ("unmatched",),
     "tous": ("review", "unmatched"),
+    "confirmees": ("confirmed",),  # decided by a person: to correct a confirmation made by mistake
 }
 
 

@@ -91,7 +91,9 @@ class ReviewFilters(serializers.Serializer):
     family = serializers.SlugField(required=False, allow_blank=True)
     min_score = serializers.FloatField(required=False, min_value=0, max_value=100)
     max_score = serializers.FloatField(required=False, min_value=0, max_value=100)
-    status = serializers.ChoiceField(choices=["review", "unmatched", "all"], required=False, default="review")
+    status = serializers.ChoiceField(
+        choices=["review", "unmatched", "all", "confirmed"], required=False, default="review"
+    )
     search = serializers.CharField(required=False, allow_blank=True, max_length=200)
     collectivity = serializers.IntegerField(required=False, min_value=1)
     ordering = serializers.ChoiceField(choices=list(ORDERINGS), required=False, default="score")
@@ -110,7 +112,12 @@ class ReviewFilters(serializers.Serializer):
         OpenApiParameter("family", str, description="Code de famille de l'article proposé"),
         OpenApiParameter("min_score", float),
         OpenApiParameter("max_score", float),
-        OpenApiParameter("status", str, enum=["review", "unmatched", "all"]),
+        OpenApiParameter(
+            "status",
+            str,
+            enum=["review", "unmatched", "all", "confirmed"],
+            description="« all » : à vérifier et non reconnues ; « confirmed » : lignes décidées, pour corriger",
+        ),
         OpenApiParameter("search", str, description="Mots du besoin exprimé (tous requis ; casse et accents ignorés)"),
         OpenApiParameter("collectivity", int, description="Identifiant de la collectivité membre"),
         OpenApiParameter("ordering", str, enum=list(ORDERINGS), description="Tri (défaut : score croissant)"),

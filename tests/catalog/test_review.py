@@ -535,3 +535,44 @@ def test_a_line_outside_the_catalog_shows_on_the_campaign_page_and_export(client
     export = client.get(reverse("procurement:campaign_export", args=[campaign.pk]))
     assert export.status_code == 200
     assert export["Content-Type"].startswith("application/vnd.openxmlformats")
+
+
+# --- correcting a decision ----------------------------------------------------------------------------------------
+
+
+def test_a_confirmation_made_by_mistake_is_corrected_from_the_confirmed_lines(
+    client, lines, campaign, alice, commune_a
+):
+    line = _line(lines, "casque audio enfant avec micro", commune_a)
+    services.need_line_confirm_match(need_line=line, item=CatalogItem.objects.get(code="casque-enfant"), actor=alice)
+    client = login(client, alice)
+
+    page = client.get(_review_url(campaign, statut="confirmees"))
+    assert [x.pk for x in page.context["lines"]] == [line.pk]
+    body = page.content.decode()
+    assert f'id="article-{line.pk}"' in body  # the correction box
+    assert "Hors catalogue</button>" not in body and 'name="lignes"' not in body
+    assert 'id="bulk"' not in body and "data-select-all" not in body  # nothing to confirm in bulk here
+
+    client.post(reverse("catalog:review_confirm", args=[line.pk]), {"item": "casque-micro-usb"}, HTTP_HX_REQUEST="true")
+
+    line.refresh_from_db()
+    assert (line.match_status, line.catalog_item.code) == (MatchStatus.CONFIRMED, "casque-micro-usb")
+    learnt = CatalogAlias.objects.filter(collectivity=commune_a).values_list("item__code", flat=True)
+    assert list(learnt) == ["casque-micro-usb"]  # the mistaken wording was superseded
+
+
+def test_a_line_declared_outside_the_catalog_by_mistake_gets_its_item(client, lines, campaign, alice, commune_a):
+    line = _line(lines, "écran interactif", commune_a)
+    services.need_line_confirm_outside_catalog(need_line=line, actor=alice)
+    login(client, alice).post(reverse("catalog:review_confirm", args=[line.pk]), {"item": "eni-75"})
+    line.refresh_from_db()
+    assert (line.match_status, line.catalog_item.code) == (MatchStatus.CONFIRMED, "eni-75")
+
+
+def test_api_lists_the_confirmed_lines_to_correct(api_client, lines, campaign, alice, commune_a):
+    line = _line(lines, "écran interactif", commune_a)
+    services.need_line_confirm_match(need_line=line, item=CatalogItem.objects.get(code="eni-86"), actor=alice)
+    api_client.force_authenticate(alice)
+    response = api_client.get(reverse("api:review_list"), {"campaign": campaign.pk, "status": "confirmed"})
+    assert [r["id"] for r in response.data["results"]] == [line.pk]
