@@ -238,9 +238,8 @@ class _SubIndex:
     is known by (all its wordings) and the units of its sizes.
     """
 
-    def __init__(self, docs: list[_Doc], key_count: int) -> None:
+    def __init__(self, docs: list[_Doc], key_count: int, real_words: Iterable[str] = ()) -> None:
         self.docs = docs
-        self.real_words: frozenset[str] = frozenset()  # words known to be right, never read as typos
         self.postings: dict[str, list[int]] = defaultdict(list)
         df: dict[str, set] = defaultdict(set)
         key_tokens: dict[int | str, set[str]] = defaultdict(set)
@@ -259,6 +258,8 @@ class _SubIndex:
                 scoped_tokens[(doc.key, doc.scope)].update(doc.tokens)
                 self.scopes.add(doc.scope)
         self.postings = dict(self.postings)
+        # words known to be right, never read as typos of this vocabulary (those it uses are matched as they are)
+        self.real_words: frozenset[str] = frozenset(real_words) - self.postings.keys()
         n = max(key_count, 1)
         self.idf: dict[str, float] = {t: math.log(1 + n / len(keys)) for t, keys in df.items()}
         self.weights: dict[str, float] = {t: self._weight(t) for t in self.idf}
@@ -423,11 +424,14 @@ class Index:
             for alias in entry.aliases:
                 alias = alias if isinstance(alias, AliasText) else AliasText(alias)
                 docs.append(_doc(entry.item_id, alias.text, "alias" if alias.scope is None else "learnt", alias.scope))
-        self.items = _SubIndex([d for d in docs if d.tokens], len(self.entries))
         self.family_cpv: dict[str, str] = dict(family_cpv or {})
         self.cpv_labels: dict[str, str] = dict(cpv_labels)
         cpv_docs = [_doc(code, label, "cpv", None) for code, label in self.cpv_labels.items()]
         cpv_docs += [_doc(code, text, "cpv_synonym", None) for code, text in cpv_synonyms if code in self.cpv_labels]
+        # Words of the nomenclature that no catalog wording uses are real French words (« routier », « mousse »,
+        # « courrier »): a need line's word among them is not a typo of a catalog word (« router », « mouse »).
+        real_words = {t for d in cpv_docs for t in d.tokens}
+        self.items = _SubIndex([d for d in docs if d.tokens], len(self.entries), real_words)
         if self.cpv_labels:
             # The catalog's own wordings say what its CPV codes are about ("VPI", "TNI", "ipad"…).
             for doc in docs:
@@ -436,11 +440,6 @@ class Index:
                     cpv_docs.append(_Doc(cpv, doc.tokens, doc.text, "cpv_item", None, doc.source))
         self.cpv = _SubIndex([d for d in cpv_docs if d.tokens], len(self.cpv_labels))
         self.cpv_branches = _branch_vocabulary(self.cpv)
-        # Words of the nomenclature that no catalog wording uses are real French words (« routier », « mousse »,
-        # « courrier »): a need line's word among them is not a typo of a catalog word (« router », « mouse »).
-        self.items.real_words = frozenset(
-            t for d in self.cpv.docs if d.kind != "cpv_item" for t in d.token_set
-        ) - frozenset(self.items.postings)
         self.domain_divisions = frozenset(
             code[:2] for code in [*(e.cpv for e in self.entries.values()), *self.family_cpv.values()] if code
         )

@@ -20,6 +20,7 @@ from procurement.errors import DomainError, PermissionDenied
 from procurement.models import Campaign, MatchStatus, NeedLine, User
 from procurement.selectors import WRITER_ROLES, can_coordinate_campaign, collectivity_ids_for, user_has_role
 
+ALIAS_AUDIT_FIELDS = ["item", "text", "collectivity", "status"]  # what the journal shows of an alias
 MATCH_FIELDS = ["catalog_item", "cpv", "match_score", "match_status", "match_explanation", "match_candidates"]
 TOP_K = 3
 
@@ -250,11 +251,10 @@ def _aliases_learn(*, confirmed: Sequence[tuple[NeedLine, CatalogItem]], actor: 
         elif alias.status != AliasStatus.REJECTED:
             superseded.append(alias)
     if superseded:
-        fields = ["item", "text", "collectivity", "status"]
         audit_record_many(
             actor=actor,
             action="catalog_alias.supersede",
-            changes=[(alias, alias.collectivity, snapshot(alias, fields), None) for alias in superseded],
+            changes=[(alias, alias.collectivity, snapshot(alias, ALIAS_AUDIT_FIELDS), None) for alias in superseded],
         )
         CatalogAlias.objects.filter(pk__in=[alias.pk for alias in superseded]).delete()
     CatalogAlias.objects.bulk_create(
@@ -300,7 +300,10 @@ def need_line_confirm_outside_catalog(*, need_line: NeedLine, actor: User) -> Ne
     """
     _ConfirmRights(actor).require(need_line)
     if need_line.match_status not in (MatchStatus.REVIEW, MatchStatus.UNMATCHED):
-        raise DomainError("Seule une ligne à vérifier ou non reconnue peut être déclarée hors catalogue.")
+        raise DomainError(
+            "Seule une ligne à vérifier ou non reconnue peut être déclarée hors catalogue : pour corriger une ligne "
+            "confirmée, choisissez un autre article."
+        )
     before = snapshot(need_line, MATCH_FIELDS)
     who = actor.get_full_name() or actor.get_username()
     kept = f" ; code CPV retenu : {need_line.cpv_id}" if need_line.cpv_id else ""
@@ -487,7 +490,7 @@ def alias_forget(*, alias: CatalogAlias, actor: User) -> None:
         action="catalog_alias.forget",
         target=alias,
         collectivity=alias.collectivity,
-        before=snapshot(alias, ["item", "text", "collectivity", "status"]),
+        before=snapshot(alias, ALIAS_AUDIT_FIELDS),
         after=None,
     )
     alias.delete()
@@ -499,7 +502,7 @@ def alias_reject(*, alias: CatalogAlias, actor: User) -> CatalogAlias:
     the same confirmation does not propose it again). Staff only; one audit row ``catalog_alias.reject``."""
     if not (actor.is_staff or actor.is_superuser):
         raise PermissionDenied("Seul un administrateur peut refuser un synonyme.")
-    before = snapshot(alias, ["item", "text", "collectivity", "status"])
+    before = snapshot(alias, ALIAS_AUDIT_FIELDS)
     alias.status = AliasStatus.REJECTED
     alias.save(update_fields=["status"])
     audit_record(
@@ -508,7 +511,7 @@ def alias_reject(*, alias: CatalogAlias, actor: User) -> CatalogAlias:
         target=alias,
         collectivity=alias.collectivity,
         before=before,
-        after=snapshot(alias, ["item", "text", "collectivity", "status"]),
+        after=snapshot(alias, ALIAS_AUDIT_FIELDS),
     )
     return alias
 

@@ -214,6 +214,13 @@ def review_outside_catalog(request: HttpRequest, pk: int) -> HttpResponse:
     return _review_row(request, pk, error)
 
 
+def _with_posted_filters(request: HttpRequest, url: str) -> str:
+    """``url`` with the query string the form posted as « filtres »: the list comes back as it was filtered. Only a
+    query string is taken (parsed and encoded again), never another address."""
+    filters = QueryDict(request.POST.get("filtres", "")[:1000]).urlencode()
+    return f"{url}?{filters}" if filters else url
+
+
 def _review_row(request: HttpRequest, pk: int, error: str) -> HttpResponse:
     """The line's row of the review queue, read again after a decision (htmx swaps it in place)."""
     line = get_need_line_for(user=request.user, pk=pk)
@@ -243,10 +250,7 @@ def review_bulk_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     campaign = get_campaign_for(user=request.user, pk=pk)
     ids = [int(i) for i in request.POST.getlist("lignes") if i.isdigit()][:500]
     lines = list(need_lines_for(user=request.user, campaign=campaign).filter(pk__in=ids))
-    back = reverse("catalog:review_queue", args=[campaign.pk])
-    filters = QueryDict(request.POST.get("filtres", "")[:1000]).urlencode()  # the queue as it was filtered
-    if filters:
-        back = f"{back}?{filters}"
+    back = _with_posted_filters(request, reverse("catalog:review_queue", args=[campaign.pk]))
     if not lines:
         messages.error(request, _("Sélectionnez au moins une ligne."))
         return redirect(back)
@@ -330,6 +334,4 @@ def learnt_alias_forget(request: HttpRequest, pk: int) -> HttpResponse:
             _("« %(text)s » ne sera plus rapproché de « %(label)s » pour %(collectivity)s.")
             % {"text": alias.text, "label": alias.item.label, "collectivity": alias.collectivity.name},
         )
-    back = reverse("catalog:learnt_aliases")
-    filters = QueryDict(request.POST.get("filtres", "")[:1000]).urlencode()
-    return redirect(f"{back}?{filters}" if filters else back)
+    return redirect(_with_posted_filters(request, reverse("catalog:learnt_aliases")))
