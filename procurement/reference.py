@@ -495,9 +495,13 @@ def import_etablissement_rows(
     lycees = [row for row in sources.lycees if in_scope(_lycee_departement(row, annuaire))]
     _run(say, report, "lycees", lycees, _import_lycees, territory, annuaire, college_uais, include_private)
     for name, rows in sources.annuaires:
-        say(_("Annuaire de l'éducation : %(name)s") % {"name": name})
         ecoles = [row for row in rows if row["Type_etablissement"].strip() == "Ecole"]
         ecoles = [row for row in ecoles if in_scope(row["Code_departement"])]
+        if not ecoles and wanted is not None:
+            # an extract of another département: nothing to read, and « 0 lignes lues » would look like a failure
+            say(_("Annuaire de l'éducation : %(name)s (aucune école des départements demandés)") % {"name": name})
+            continue
+        say(_("Annuaire de l'éducation : %(name)s") % {"name": name})
         _run(say, report, "ecoles", ecoles, _import_ecoles, territory, include_private)
     return report
 

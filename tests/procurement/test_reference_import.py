@@ -512,6 +512,17 @@ def test_commands_print_progress_and_change_nothing_the_second_time(data_dir):
     assert "Écoles — créations : 1, mises à jour : 0" in again.getvalue()  # only the private école is new
 
 
+def test_annuaire_extract_of_another_departement_is_named_not_read(data_dir):
+    import_collectivites(data_dir)
+    out = StringIO()
+
+    call_command("import_etablissements", path=data_dir, departements=["56"], stdout=out)
+
+    text = out.getvalue()
+    assert "sample_annuaire_education_35_ille-et-vilaine.csv (aucune école des départements demandés)" in text
+    assert "Écoles : 0 lignes lues" not in text
+
+
 # --- Built-in territory ------------------------------------------------------------------------------------------
 
 
