@@ -553,6 +553,7 @@ def test_a_confirmation_made_by_mistake_is_corrected_from_the_confirmed_lines(
     assert f'id="article-{line.pk}"' in body  # the correction box
     assert "Hors catalogue</button>" not in body and 'name="lignes"' not in body
     assert 'id="bulk"' not in body and "data-select-all" not in body  # nothing to confirm in bulk here
+    assert "<h1>Lignes confirmées</h1>" in body and "<h1>Lignes à vérifier</h1>" not in body
 
     client.post(reverse("catalog:review_confirm", args=[line.pk]), {"item": "casque-micro-usb"}, HTTP_HX_REQUEST="true")
 
