@@ -108,14 +108,32 @@ SPLIT_CHOICES = [
 ]
 
 
+def _counts(row: dict) -> str:
+    """« 2 lignes, 18 unités, 1 membre »: what a choice of the grouping form would pool, counted in French."""
+    return ", ".join(
+        f"{row[key]} {word}{'s' if (row[key] or 0) >= 2 else ''}"
+        for key, word in (("lines", "ligne"), ("quantity", "unité"), ("members", "membre"))
+    )
+
+
 class GroupingCreateForm(forms.Form):
     title = forms.CharField(label=_("Intitulé du groupement"), max_length=200)
     families = forms.ModelMultipleChoiceField(
         label=_("Familles d'achat à regrouper"),
         queryset=Family.objects.none(),
         widget=forms.CheckboxSelectMultiple,
+        required=False,
         help_text=_("Chaque famille homogène devient un lot."),
-        error_messages={"required": _("Choisissez au moins une famille d'achat à regrouper.")},
+    )
+    cpv_groups = forms.MultipleChoiceField(
+        label=_("Besoins hors catalogue à regrouper"),
+        choices=(),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text=_(
+            "Lignes déclarées hors catalogue par les acheteurs, par groupe CPV : chaque groupe devient un lot, "
+            "estimé d'après les budgets des acheteurs."
+        ),
     )
     planned_launch_date = forms.DateField(
         label=_("Lancement prévu de la consultation"), required=False, widget=DateInput()
@@ -131,21 +149,31 @@ class GroupingCreateForm(forms.Form):
         help_text=_("Un lot par famille, ou un lot par famille et par territoire, ou par trimestre de livraison."),
     )
 
-    def __init__(self, *args, family_rows, **kwargs):
+    def __init__(self, *args, family_rows, outside_rows=(), **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["cpv_groups"].choices = [
+            (
+                row["group"],
+                f"{row['group']} — {row['label']} — {_counts(row)}",
+            )
+            for row in outside_rows
+        ]
         ids = [row["catalog_item__family_id"] for row in family_rows]
         self.fields["families"].queryset = Family.objects.filter(pk__in=ids)
         labels = {
-            row["catalog_item__family_id"]: (
-                f"{row['catalog_item__family__name']} — {row['lines']} lignes, {row['quantity']} unités, "
-                f"{row['members']} membre(s)"
-            )
+            row["catalog_item__family_id"]: f"{row['catalog_item__family__name']} — {_counts(row)}"
             for row in family_rows
         }
         self.fields["families"].label_from_instance = lambda f: labels.get(f.pk, f.name)
 
     def clean_split_by(self) -> str:
         return self.cleaned_data.get("split_by") or "none"
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("families") and not data.get("cpv_groups") and "families" not in self.errors:
+            self.add_error("families", _("Choisissez au moins une famille d'achat à regrouper."))
+        return data
 
 
 class MemberStatusForm(forms.Form):

@@ -53,8 +53,8 @@ def assess_grouping(*, grouping: Grouping, totals) -> GroupingAssessment:
     unpriced = sum(lot.unpriced_lines for lot in totals.lots)
     if unpriced:
         assessment.notes.append(
-            f"{unpriced} ligne(s) sans prix de référence ne sont pas comptées dans la valeur estimée : "
-            "complétez leur estimation avant de choisir la procédure."
+            f"{unpriced} ligne(s) sans prix de référence ni budget ne sont pas comptées dans la valeur estimée : "
+            "complétez leur estimation (prix ou budget) avant de choisir la procédure."
         )
     # A lot with no priced line adds nothing to the value; the note above says so.
     lots = [
@@ -63,7 +63,9 @@ def assess_grouping(*, grouping: Grouping, totals) -> GroupingAssessment:
         if s.value_ht > 0
     ]
     if totals.lots and not lots:
-        assessment.error = "Aucun lot n'a de valeur estimée : complétez les prix avant d'évaluer la procédure."
+        assessment.error = (
+            "Aucun lot n'a de valeur estimée : complétez les prix ou les budgets avant d'évaluer la procédure."
+        )
         return assessment
     if not lots:
         assessment.error = "Ce groupement n'a pas encore de lot : aucune procédure à évaluer."

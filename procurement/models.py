@@ -8,6 +8,7 @@ from django.contrib.auth.models import AbstractUser
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -272,14 +273,21 @@ class MatchStatus(models.TextChoices):
     CONFIRMED = "confirmed", _("Confirmée")
 
 
+def line_value(prefix: str = "") -> models.Expression:
+    """The estimated value HT of a need line (``prefix`` "need_line__" from a lot line): quantity × the reference
+    unit price of its catalog item, else the buyer's budget (a line « hors catalogue » has no reference price)."""
+    money = models.DecimalField(max_digits=16, decimal_places=2)
+    by_price = models.ExpressionWrapper(
+        models.F(f"{prefix}quantity") * models.F(f"{prefix}catalog_item__reference_unit_price_ht"), output_field=money
+    )
+    return Coalesce(by_price, models.F(f"{prefix}budget_ht"), output_field=money)
+
+
 class NeedLineQuerySet(models.QuerySet):
     def with_estimated_value(self) -> "NeedLineQuerySet":
-        price = models.F("catalog_item__reference_unit_price_ht")
-        return self.annotate(
-            estimated_value_ht=models.ExpressionWrapper(
-                models.F("quantity") * price, output_field=models.DecimalField(max_digits=16, decimal_places=2)
-            )
-        )
+        """``estimated_value_ht``: quantity × the catalog item's reference price; for a line without an item (declared
+        « hors catalogue »), the buyer's own budget; None when there is neither."""
+        return self.annotate(estimated_value_ht=line_value())
 
 
 class NeedLine(models.Model):

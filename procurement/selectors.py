@@ -5,6 +5,7 @@ objects alike, so nobody learns what exists elsewhere.
 """
 
 from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models.functions import Substr
 from django.http import Http404
 
 from procurement.models import (
@@ -123,6 +124,48 @@ def campaign_family_totals(*, campaign: Campaign) -> list[dict]:
         )
         .order_by("catalog_item__family__position", "catalog_item__family__name")
     )
+
+
+def campaign_outside_catalog_totals(*, campaign: Campaign) -> list[dict]:
+    """Lines the buyers declared « hors catalogue » (confirmed, no item, a CPV code), not yet pooled, per 3-digit
+    CPV group: {"group", "label", "lines", "quantity", "value" (their budgets), "members"}, by group code."""
+    from catalog.models import CpvCode
+
+    lines = NeedLine.objects.filter(
+        campaign=campaign, match_status="confirmed", catalog_item__isnull=True, cpv__isnull=False
+    ).filter(lot_line__isnull=True)
+    rows = (
+        lines.annotate(group=Substr("cpv_id", 1, 3))
+        .values("group")
+        .annotate(
+            lines=Count("id"),
+            quantity=Sum("quantity"),
+            value=Sum("budget_ht"),
+            members=Count("collectivity", distinct=True),
+        )
+        .order_by("group")
+    )
+    rows = list(rows)
+    labels = dict(
+        CpvCode.objects.filter(code__in=[row["group"].ljust(8, "0") for row in rows]).values_list("code", "label_fr")
+    )
+    # a group missing from the nomenclature table is named by its lines' commonest code, as its lot will be
+    commonest: dict[str, tuple[int, str]] = {}
+    for code, label, quantity in (
+        lines.values_list("cpv_id", "cpv__label_fr").annotate(q=Sum("quantity")).order_by("cpv_id")
+    ):
+        if quantity > commonest.get(code[:3], (-1, ""))[0]:
+            commonest[code[:3]] = (quantity, label)
+    for row in rows:
+        row["label"] = labels.get(row["group"].ljust(8, "0")) or commonest[row["group"]][1]
+    return rows
+
+
+def campaign_outside_catalog_without_cpv(*, campaign: Campaign) -> int:
+    """Lines declared « hors catalogue » that no CPV code classifies: they cannot be pooled by group."""
+    return NeedLine.objects.filter(
+        campaign=campaign, match_status="confirmed", catalog_item__isnull=True, cpv__isnull=True, lot_line__isnull=True
+    ).count()
 
 
 # Groupings

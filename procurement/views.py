@@ -373,8 +373,12 @@ def grouping_create(request, pk: int):
     if not selectors.can_coordinate_campaign(user=request.user, campaign=campaign):
         raise DjangoPermissionDenied("Seul le coordonnateur de la campagne peut former un groupement.")
     rows = selectors.campaign_family_totals(campaign=campaign)
+    outside_rows = selectors.campaign_outside_catalog_totals(campaign=campaign)
     form = GroupingCreateForm(
-        request.POST or None, family_rows=rows, initial={"title": f"Groupement de commandes — {campaign.title}"}
+        request.POST or None,
+        family_rows=rows,
+        outside_rows=outside_rows,
+        initial={"title": f"Groupement de commandes — {campaign.title}"},
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -388,6 +392,7 @@ def grouping_create(request, pk: int):
                 duration_months=data["duration_months"],
                 renewals=data["renewals"],
                 split_by=data["split_by"],
+                cpv_groups=data["cpv_groups"],
             )
         except DomainError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
@@ -397,7 +402,13 @@ def grouping_create(request, pk: int):
     return render(
         request,
         "procurement/grouping_form.html",
-        {"nav": "groupings", "campaign": campaign, "form": form, "rows": rows},
+        {
+            "nav": "groupings",
+            "campaign": campaign,
+            "form": form,
+            "rows": rows or outside_rows,
+            "without_cpv": selectors.campaign_outside_catalog_without_cpv(campaign=campaign),
+        },
     )
 
 

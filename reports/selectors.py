@@ -9,6 +9,7 @@ from procurement.models import Grouping, User
 from procurement.selectors import groupings_for
 from reports.models import GeneratedDocument
 from tenders.models import LotLine
+from tenders.selectors import schedule_key, with_outside_wording
 
 
 def documents_for(*, user: User, grouping: Grouping) -> QuerySet[GeneratedDocument]:
@@ -39,6 +40,7 @@ class SiteItemRow:
     site_uai: str
     site_name: str
     item_id: int | None
+    key: int | str  # the price schedule row: the item, else the wording of a need « hors catalogue »
     item_label: str
     unit: str
     quantity: int
@@ -51,7 +53,7 @@ def site_item_rows(*, grouping: Grouping) -> list[SiteItemRow]:
     item too, hence this one grouped query.
     """
     rows = (
-        LotLine.objects.filter(lot__grouping=grouping)
+        with_outside_wording(LotLine.objects.filter(lot__grouping=grouping))
         .values(
             "lot__number",
             "need_line__collectivity_id",
@@ -61,10 +63,16 @@ def site_item_rows(*, grouping: Grouping) -> list[SiteItemRow]:
             "need_line__catalog_item_id",
             "need_line__catalog_item__label",
             "need_line__catalog_item__unit",
+            "wording",
+            "wording_unit",
         )
         .annotate(quantity=Sum("need_line__quantity"))
         .order_by(
-            "lot__number", "need_line__collectivity__name", "need_line__site__name", "need_line__catalog_item__label"
+            "lot__number",
+            "need_line__collectivity__name",
+            "need_line__site__name",
+            "need_line__catalog_item__label",
+            "wording",
         )
     )
     return [
@@ -75,8 +83,9 @@ def site_item_rows(*, grouping: Grouping) -> list[SiteItemRow]:
             site_uai=r["need_line__site__uai"] or "",
             site_name=r["need_line__site__name"] or "",
             item_id=r["need_line__catalog_item_id"],
-            item_label=r["need_line__catalog_item__label"] or "Besoin non rapproché du catalogue",
-            unit=r["need_line__catalog_item__unit"] or "",
+            key=schedule_key(r["need_line__catalog_item_id"], r["wording"]),
+            item_label=r["need_line__catalog_item__label"] or r["wording"],
+            unit=r["need_line__catalog_item__unit"] or r["wording_unit"],
             quantity=r["quantity"] or 0,
         )
         for r in rows

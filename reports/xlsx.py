@@ -81,9 +81,9 @@ class SheetWriter:
         return self.append([])
 
 
-def _price_numbers(lots) -> dict[tuple[int, int | None], str]:
+def _price_numbers(lots) -> dict[tuple[int, int | str], str]:
     return {
-        (lot.number, item["item_id"]): f"{lot.number}.{index:02d}"
+        (lot.number, item["key"]): f"{lot.number}.{index:02d}"
         for lot in lots
         for index, item in enumerate(lot.items, start=1)
     }
@@ -123,7 +123,7 @@ def _instructions(wb: Workbook, ctx: dict) -> None:
     sheet.append([legend])
 
 
-def _bpu(wb: Workbook, ctx: dict, numbers: dict) -> dict[tuple[int, int | None], int]:
+def _bpu(wb: Workbook, ctx: dict, numbers: dict) -> dict[tuple[int, int | str], int]:
     sheet = SheetWriter(
         wb,
         BPU_SHEET,
@@ -142,10 +142,10 @@ def _bpu(wb: Workbook, ctx: dict, numbers: dict) -> dict[tuple[int, int | None],
     validation.error = "Saisissez un prix unitaire hors taxes positif ou nul."
     validation.errorTitle = "Prix unitaire"
     sheet.ws.data_validations.append(validation)
-    rows: dict[tuple[int, int | None], int] = {}
+    rows: dict[tuple[int, int | str], int] = {}
     for lot in ctx["lots"]:
         for item in lot.items:
-            key = (lot.number, item["item_id"])
+            key = (lot.number, item["key"])
             row = sheet.append(
                 [
                     sheet.cell(lot.number),
@@ -181,7 +181,7 @@ def _dqe(wb: Workbook, ctx: dict, numbers: dict, bpu_rows: dict) -> None:
     for lot in ctx["lots"]:
         first = sheet.row + 1
         for item in lot.items:
-            key = (lot.number, item["item_id"])
+            key = (lot.number, item["key"])
             r = sheet.row + 1
             sheet.append(
                 [
@@ -233,13 +233,13 @@ def _members(wb: Workbook, ctx: dict, numbers: dict, bpu_rows: dict) -> None:
     quantities: dict[tuple, int] = defaultdict(int)
     labels: dict[tuple, tuple[str, str]] = {}
     for r in ctx["site_rows"]:
-        key = (r.collectivity_name, r.collectivity_id, r.lot_number, numbers[(r.lot_number, r.item_id)], r.item_id)
+        key = (r.collectivity_name, r.collectivity_id, r.lot_number, numbers[(r.lot_number, r.key)], r.key)
         quantities[key] += r.quantity
         labels[key] = (r.item_label, unit_label(r.unit))
     sirens = ctx["sirens"]
     current, first = None, sheet.row + 1
     for key in sorted(quantities):
-        name, cid, lot_number, number, item_id = key
+        name, cid, lot_number, number, item_key = key
         if current is not None and cid != current[1]:
             sheet.append(_total_row(sheet, f"Total {current[0]} HT", 9, f"=SUM(I{first}:I{sheet.row})"))
             first = sheet.row + 1
@@ -255,7 +255,7 @@ def _members(wb: Workbook, ctx: dict, numbers: dict, bpu_rows: dict) -> None:
                 sheet.cell(label, wrap=True),
                 sheet.cell(unit),
                 sheet.cell(quantities[key], fmt=QTY),
-                sheet.cell(f"={BPU_SHEET}!{PRICE_COLUMN}{bpu_rows[(lot_number, item_id)]}", fmt=EURO),
+                sheet.cell(f"={BPU_SHEET}!{PRICE_COLUMN}{bpu_rows[(lot_number, item_key)]}", fmt=EURO),
                 sheet.cell(f"=G{r}*H{r}", fmt=EURO),
             ]
         )
@@ -283,7 +283,7 @@ def _sites(wb: Workbook, ctx: dict, numbers: dict, bpu_rows: dict) -> None:
     sheet.header()
     rows = sorted(ctx["site_rows"], key=lambda r: (r.collectivity_name, r.site_name, r.lot_number, r.item_label))
     for site_row in rows:
-        key = (site_row.lot_number, site_row.item_id)
+        key = (site_row.lot_number, site_row.key)
         r = sheet.row + 1
         sheet.append(
             [

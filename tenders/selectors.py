@@ -1,24 +1,44 @@
 """Aggregated figures of a grouping's lots: per lot, per member and per delivery site.
 
 Everything is computed in a few grouped queries, whatever the number of lines. Values are estimated from the
-catalog's reference unit prices (quantity × reference price HT); lines without a catalog item count for
-quantities but not for value, and are reported as such.
+catalog's reference unit prices (quantity × reference price HT); a line without a catalog item (declared « hors
+catalogue ») is valued at its buyer's budget; a line with neither counts for quantities but not for value, and is
+reported as such.
 """
 
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
-from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q, QuerySet, Sum
+from django.db.models import Case, CharField, Count, DecimalField, F, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import Coalesce
 
-from procurement.models import Collectivity, Grouping, NeedLine, Site
+from procurement.models import Collectivity, Grouping, NeedLine, Site, line_value
 from tenders.models import Lot, LotLine
 
 ZERO = Decimal("0.00")
-LINE_VALUE = ExpressionWrapper(
-    F("need_line__quantity") * F("need_line__catalog_item__reference_unit_price_ht"),
-    output_field=DecimalField(max_digits=16, decimal_places=2),
-)
+LINE_VALUE = line_value("need_line__")
+
+
+def with_outside_wording(lot_lines: QuerySet[LotLine]) -> QuerySet[LotLine]:
+    """Lot lines annotated with what names a line without a catalog item in a price schedule: its ``wording``
+    (the buyer's text), ``wording_unit`` and ``wording_cpv``; empty for a line with an item, so that grouping by
+    them keeps one row per item and gives one row per distinct need « hors catalogue »."""
+    no_item = Q(need_line__catalog_item__isnull=True)
+    text = CharField()
+    return lot_lines.annotate(
+        wording=Case(When(no_item, then=F("need_line__text")), default=Value(""), output_field=text),
+        wording_unit=Case(When(no_item, then=F("need_line__unit")), default=Value(""), output_field=text),
+        wording_cpv=Case(
+            When(no_item & Q(need_line__cpv__isnull=False), then=F("need_line__cpv_id")),
+            default=Value(""),
+            output_field=text,
+        ),
+    )
+
+
+def schedule_key(item_id: int | None, wording: str) -> int | str:
+    """What makes a row of a lot's price schedule: its catalog item, else the wording of a need « hors catalogue »."""
+    return item_id if item_id is not None else f"hors-catalogue:{wording}"
 
 
 @dataclass
@@ -94,7 +114,7 @@ def grouping_totals(*, grouping: Grouping, collectivity_ids: set[int] | None = N
         qty=Sum("need_line__quantity"),
         value=value,
         n=Count("id"),
-        unpriced=Count("id", filter=Q(need_line__catalog_item__isnull=True)),
+        unpriced=Count("id", filter=Q(need_line__catalog_item__isnull=True, need_line__budget_ht__isnull=True)),
     ):
         summary = summaries[row["lot_id"]]
         summary.quantity, summary.value_ht, summary.lines = row["qty"] or 0, row["value"], row["n"]
@@ -134,7 +154,8 @@ def grouping_totals(*, grouping: Grouping, collectivity_ids: set[int] | None = N
         )
 
     for row in (
-        base.values(
+        with_outside_wording(base)
+        .values(
             "lot_id",
             "need_line__catalog_item_id",
             "need_line__catalog_item__label",
@@ -142,18 +163,22 @@ def grouping_totals(*, grouping: Grouping, collectivity_ids: set[int] | None = N
             "need_line__catalog_item__reference_unit_price_ht",
             "need_line__catalog_item__min_specs",
             "need_line__catalog_item__cpv_id",
+            "wording",
+            "wording_unit",
+            "wording_cpv",
         )
         .annotate(qty=Sum("need_line__quantity"), value=value)
-        .order_by("need_line__catalog_item__label")
+        .order_by("need_line__catalog_item__label", "wording")
     ):
         summaries[row["lot_id"]].items.append(
             {
                 "item_id": row["need_line__catalog_item_id"],
-                "label": row["need_line__catalog_item__label"] or "Besoin non rapproché du catalogue",
-                "unit": row["need_line__catalog_item__unit"] or "",
+                "key": schedule_key(row["need_line__catalog_item_id"], row["wording"]),
+                "label": row["need_line__catalog_item__label"] or row["wording"],
+                "unit": row["need_line__catalog_item__unit"] or row["wording_unit"],
                 "unit_price_ht": row["need_line__catalog_item__reference_unit_price_ht"],
                 "min_specs": row["need_line__catalog_item__min_specs"] or "",
-                "cpv": row["need_line__catalog_item__cpv_id"] or "",
+                "cpv": row["need_line__catalog_item__cpv_id"] or row["wording_cpv"],
                 "quantity": row["qty"] or 0,
                 "value_ht": row["value"],
             }

@@ -137,13 +137,19 @@ class GroupingSerializer(serializers.ModelSerializer):
 class GroupingCreateSerializer(serializers.Serializer):
     campaign = serializers.IntegerField()
     title = serializers.CharField(max_length=200)
-    families = serializers.SlugRelatedField(slug_field="code", queryset=Family.objects.all(), many=True)
+    families = serializers.SlugRelatedField(slug_field="code", queryset=Family.objects.all(), many=True, default=list)
+    cpv_groups = serializers.ListField(
+        child=serializers.RegexField(r"^\d{3}$", error_messages={"invalid": "Un groupe CPV s'écrit en 3 chiffres."}),
+        default=list,
+        help_text="Groupes CPV (3 chiffres, « 482 ») des lignes déclarées hors catalogue à regrouper : un lot par "
+        "groupe.",
+    )
     planned_launch_date = serializers.DateField(required=False, allow_null=True)
     duration_months = serializers.IntegerField(min_value=1, max_value=120, default=12)
     renewals = serializers.IntegerField(min_value=0, max_value=10, default=0)
     split_by = serializers.ChoiceField(choices=["none", "territory", "delivery_window"], default="none")
 
-    def validate_families(self, value):
-        if not value:
-            raise serializers.ValidationError("Choisissez au moins une famille d'achat à regrouper.")
-        return value
+    def validate(self, attrs):
+        if not attrs.get("families") and not attrs.get("cpv_groups"):
+            raise serializers.ValidationError({"families": "Choisissez au moins une famille d'achat à regrouper."})
+        return attrs

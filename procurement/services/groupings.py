@@ -4,7 +4,7 @@ from collections.abc import Iterable
 from datetime import date
 
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.utils import timezone
 
 from procurement.audit import audit_record, snapshot
@@ -46,11 +46,15 @@ def grouping_create_from_campaign(
     duration_months: int = 12,
     renewals: int = 0,
     split_by: str = SPLIT_NONE,
+    cpv_groups: Iterable[str] = (),
 ) -> Grouping:
     """Form a groupement de commandes from the campaign's matched lines: one lot per catalog family.
 
     Only lines that are matched or confirmed, and not already in a lot, are pooled. Every collectivité with a
     pooled line becomes a member (invited until it records its deliberation).
+
+    `cpv_groups` (3-digit CPV groups, "302") pools the lines the buyers declared « hors catalogue »: one lot per
+    group of their CPV code, the lines valued at the buyer's budget (there is no reference price).
 
     `split_by` optionally divides each family's lot by territory (the member's EPCI, else its département) or by
     delivery window (quarter of the wished delivery date). The pooled value is unchanged: every lot still counts
@@ -66,7 +70,8 @@ def grouping_create_from_campaign(
             "Découpage inconnu : choisissez « none », « territory » ou « delivery_window ».", field="split_by"
         )
     families = list(Family.objects.filter(pk__in=list(family_ids)).order_by("position", "name"))
-    if not families:
+    groups = sorted({g for g in cpv_groups if len(g) == 3 and g.isdigit()})
+    if not families and not groups:
         raise DomainError("Choisissez au moins une famille d'achat à regrouper.", field="families")
     lines = list(
         NeedLine.objects.select_for_update(of=("self",))
@@ -81,7 +86,8 @@ def grouping_create_from_campaign(
         )
         .order_by("id")
     )
-    if not lines:
+    outside = _outside_catalog_lines(campaign, groups) if groups else []
+    if not lines and not outside:
         raise DomainError("Aucune ligne rapprochée et non encore regroupée dans ces familles.", field="families")
 
     year = (planned_launch_date or timezone.localdate()).year
@@ -94,7 +100,7 @@ def grouping_create_from_campaign(
         duration_months=duration_months,
         renewals=renewals,
         created_by=actor,
-        nature=_nature_of(families),
+        nature=_nature_of(families, [line.cpv_id for line in outside]),
     )
     grouping.full_clean()
     grouping.save()
@@ -117,7 +123,28 @@ def grouping_create_from_campaign(
             lot_lines += [
                 LotLine(lot=lot, need_line=line, reason=_pooling_reason(line, split_by)) for line in group_lines
             ]
+    by_group: dict[str, list[NeedLine]] = {}
+    for line in outside:
+        by_group.setdefault(line.cpv_id[:3], []).append(line)
+    for group in groups:
+        if group not in by_group:
+            continue
+        code, label = _group_cpv(group, by_group[group])
+        for suffix, group_lines in _split(by_group[group], split_by):
+            number += 1
+            title = f"Hors catalogue — {label}"
+            lot = Lot.objects.create(
+                grouping=grouping,
+                number=number,
+                title=f"{title} — {suffix}"[:200] if suffix else title[:200],
+                cpv_id=code,
+                description="Besoins déclarés hors catalogue par les acheteurs : à décrire dans le cahier des charges.",
+            )
+            lot_lines += [
+                LotLine(lot=lot, need_line=line, reason=_pooling_reason(line, split_by)) for line in group_lines
+            ]
     LotLine.objects.bulk_create(lot_lines)
+    lines = [*lines, *outside]
 
     member_ids = sorted({line.collectivity_id for line in lines})
     GroupingMember.objects.bulk_create(
@@ -148,9 +175,43 @@ def grouping_create_from_campaign(
     return grouping
 
 
-def _nature_of(families) -> str:
-    natures = {f.nature for f in families}
-    return "services" if natures == {"services"} else "supplies"
+def _outside_catalog_lines(campaign: Campaign, groups: list[str]) -> list[NeedLine]:
+    """The campaign's lines declared « hors catalogue » (confirmed, no item, a CPV code), not yet in a lot, whose
+    code is in one of the 3-digit CPV ``groups``."""
+    in_groups = Q()
+    for group in groups:
+        in_groups |= Q(cpv__code__startswith=group)
+    return list(
+        NeedLine.objects.select_for_update(of=("self",))
+        .filter(campaign=campaign, catalog_item__isnull=True, cpv__isnull=False, lot_line__isnull=True)
+        .filter(match_status=MatchStatus.CONFIRMED)
+        .filter(in_groups)
+        .select_related("cpv", "collectivity__epci", "collectivity__departement")
+        .order_by("id")
+    )
+
+
+def _group_cpv(group: str, lines: list[NeedLine]) -> tuple[str, str]:
+    """(code, label) of a lot of lines declared « hors catalogue »: the group's own code of the nomenclature
+    ("30200000" for "302"), else the lines' commonest code."""
+    from catalog.models import CpvCode
+
+    own = CpvCode.objects.filter(code=group.ljust(8, "0")).first()
+    if own is not None:
+        return own.code, own.label_fr
+    counts: dict[str, int] = {}
+    for line in lines:
+        counts[line.cpv_id] = counts.get(line.cpv_id, 0) + line.quantity
+    commonest = max(sorted(counts), key=counts.get)  # ties: the smallest code, as the campaign's form says
+    return commonest, next(line.cpv.label_fr for line in lines if line.cpv_id == commonest)
+
+
+def _nature_of(families, outside_cpvs: Iterable[str] = ()) -> str:
+    from catalog.matching import code_kind
+
+    kinds = {"supply": "supplies", "works": "works"}
+    natures = {f.nature for f in families} | {kinds.get(code_kind(code), "services") for code in outside_cpvs}
+    return natures.pop() if natures in ({"services"}, {"works"}) else "supplies"
 
 
 def _most_common_cpv(lines: list[NeedLine]) -> str | None:
@@ -204,7 +265,15 @@ def _pooling_reason(line: NeedLine, split_by: str = SPLIT_NONE) -> str:
     how = (
         "confirmé par l'acheteur" if line.match_status == MatchStatus.CONFIRMED else f"score {line.match_score:.0f}/100"
     )
-    reason = f"Famille « {item.family.name} » (groupe CPV {item.cpv_id[:3]}) : rapprochée de « {item.label} » ({how})."
+    if item is None:
+        reason = (
+            f"Hors catalogue (déclaré par l'acheteur), groupe CPV {line.cpv_id[:3]} : code {line.cpv_id} "
+            f"« {line.cpv.label_fr} »."
+        )
+    else:
+        reason = (
+            f"Famille « {item.family.name} » (groupe CPV {item.cpv_id[:3]}) : rapprochée de « {item.label} » ({how})."
+        )
     if split_by == SPLIT_TERRITORY:
         label, why = _territory(line)
         reason = f"Territoire « {label} » ({why}). " + reason

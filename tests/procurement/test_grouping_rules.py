@@ -51,3 +51,15 @@ def test_unpriced_lots_are_left_out_and_said(campaign, commune_a):
     assessment = assess_grouping(grouping=grouping, totals=grouping_totals(grouping=grouping))
     assert assessment.total_value_ht == Decimal("1000.00")
     assert any("sans prix de référence" in note for note in assessment.notes)
+
+
+def test_a_line_without_item_counts_at_its_buyers_budget(campaign, commune_a):
+    grouping = _grouping_worth(campaign, commune_a, "1000.00", renewals=0, launch=datetime.date(2026, 6, 1))
+    lot = f.LotFactory(grouping=grouping, number=2, title="Hors catalogue")
+    line = f.NeedLineFactory(campaign=campaign, collectivity=commune_a, quantity=3, budget_ht=Decimal("450.00"))
+    f.LotLineFactory(lot=lot, need_line=line)
+
+    assessment = assess_grouping(grouping=grouping, totals=grouping_totals(grouping=grouping))
+
+    assert assessment.total_value_ht == Decimal("1450.00")
+    assert not any("sans prix de référence" in note for note in assessment.notes)

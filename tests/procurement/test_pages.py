@@ -170,7 +170,7 @@ def test_coordinator_forms_a_grouping_from_the_campaign_page(client, carol, camp
     )
     client.force_login(carol)
     url = reverse("procurement:grouping_create", args=[campaign.pk])
-    assert "Tablettes et classes mobiles — 1 lignes" in client.get(url).content.decode()
+    assert "Tablettes et classes mobiles — 1 ligne," in client.get(url).content.decode()
     response = client.post(
         url, {"title": "Tablettes 2027", "families": [family.pk], "duration_months": 12, "renewals": 1}
     )
