@@ -908,6 +908,26 @@ def predict_cpv(index: Index, text: str) -> CpvGuess | None:
     return _guess_cpv(index, terms, use_items=True, nature=objet.nature) if terms else None
 
 
+def cpv_suggestions(index: Index, text: str, limit: int = 5) -> list[CpvGuess]:
+    """Codes of the nomenclature a buyer may choose for a text no catalog item fits, best first: the code
+    ``predict_cpv`` decides, then the other codes whose wordings come closest to the text."""
+    if not isinstance(text, str) or not text.strip() or not index.cpv.docs:
+        return []
+    best = predict_cpv(index, text)
+    out = [best] if best is not None else []
+    terms = list(objet_query(text[:MAX_TEXT_LENGTH]).terms[:MAX_QUERY_TOKENS])
+    if terms:
+        query = _prepare_query(index.cpv, [t for t, _ in terms], dict(terms), doc_share=CPV_DOC_SHARE)
+        for scored in _rank(index.cpv, query, None, limit=CPV_MAX_CANDIDATES, keep=limit + 1):
+            code = str(scored.key)
+            if len(out) >= limit:
+                break
+            if scored.score >= CPV_WEAK_SCORE and all(g.code != code for g in out):
+                via = {"cpv": "label", "cpv_synonym": "synonym"}.get(scored.doc.kind, "catalog")
+                out.append(CpvGuess(code=code, label=index.cpv_labels.get(code, ""), score=scored.score, via=via))
+    return out
+
+
 def code_kind(code: str) -> str:
     """What a CPV code buys: "supply" (divisions 03–44 and 48, software packages), "works" (45), "maintenance"
     (50, repair and maintenance services), "installation" (51), "training" (80), "study" (71 engineering, 73

@@ -412,6 +412,53 @@ def _match_same_wording(*, confirmed: Sequence[tuple[NeedLine, CatalogItem]], ac
     return same
 
 
+def cpv_code_from_input(value: str) -> CpvCode:
+    """The code of the nomenclature a person typed: 8 digits, with or without its check digit (« 39160000-1 »)."""
+    code = (value or "").strip().replace(" ", "").split("-")[0]
+    found = CpvCode.objects.filter(code=code).first() if len(code) == 8 and code.isdigit() else None
+    if found is None:
+        raise DomainError(
+            f"Code CPV inconnu : « {(value or '').strip()[:20]} ». Saisissez les 8 chiffres d'un code de la "
+            "nomenclature, par exemple 39160000 (mobilier scolaire).",
+            field="cpv",
+        )
+    return found
+
+
+@transaction.atomic
+def need_line_set_cpv(*, need_line: NeedLine, cpv: CpvCode, actor: User) -> NeedLine:
+    """A buyer chooses the CPV code of a line declared « hors catalogue »: it says which lot of needs outside the
+    catalog the line will join.
+
+    Invariants: the same rights as confirming the line; only a line confirmed without an item (a line with an
+    item takes its item's code); not a line already in a lot, whose lot was formed on its code; one audit row
+    ``need_line.set_cpv`` with before and after.
+    """
+    _ConfirmRights(actor).require(need_line)
+    if need_line.catalog_item_id is not None or need_line.match_status != MatchStatus.CONFIRMED:
+        raise DomainError(
+            "Seule une ligne déclarée hors catalogue reçoit un code CPV choisi : une ligne rapprochée prend le code "
+            "de son article."
+        )
+    if NeedLine.objects.filter(pk=need_line.pk, lot_line__isnull=False).exists():
+        raise DomainError(
+            "Cette ligne est déjà dans un lot de groupement : le coordonnateur doit l'en retirer avant que son code "
+            "CPV change."
+        )
+    before = snapshot(need_line, MATCH_FIELDS)
+    need_line.cpv = cpv
+    need_line.save(update_fields=["cpv", "updated_at"])
+    audit_record(
+        actor=actor,
+        action="need_line.set_cpv",
+        target=need_line,
+        collectivity=need_line.collectivity,
+        before=before,
+        after=snapshot(need_line, MATCH_FIELDS),
+    )
+    return need_line
+
+
 # --- Matching again ---------------------------------------------------------------------------------------------
 
 UNDECIDED_STATUSES = (MatchStatus.PENDING, MatchStatus.REVIEW, MatchStatus.UNMATCHED)

@@ -13,6 +13,7 @@ urlpatterns = [
     path("revue/campagnes/<int:pk>/relancer/", views.review_rematch, name="review_rematch"),
     path("revue/lignes/<int:pk>/confirmer/", views.review_confirm, name="review_confirm"),
     path("revue/lignes/<int:pk>/hors-catalogue/", views.review_outside_catalog, name="review_outside_catalog"),
+    path("revue/lignes/<int:pk>/code-cpv/", views.review_set_cpv, name="review_set_cpv"),
     path("appris/", views.learnt_aliases, name="learnt_aliases"),
     path("appris/<int:pk>/retirer/", views.learnt_alias_forget, name="learnt_alias_forget"),
     path("<slug:code>/", views.item_detail, name="item_detail"),

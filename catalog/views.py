@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from catalog import selectors, services
+from catalog import matching, selectors, services
 from catalog.models import AliasStatus, CatalogItem
 from catalog.textnorm import extract_quantity
 from procurement.errors import DomainError, PermissionDenied
@@ -99,6 +99,9 @@ def _score(value: str) -> float | None:
 def _decorate(lines: list[NeedLine], confirmable: set[int] | None) -> list[NeedLine]:
     """Attach to each line its candidates as catalog items and whether the user may confirm it."""
     items = selectors.candidate_items(lines=lines)
+    outside = [line.pk for line in lines if line.match_status == MatchStatus.CONFIRMED and line.catalog_item_id is None]
+    pooled = set(NeedLine.objects.filter(pk__in=outside, lot_line__isnull=False).values_list("pk", flat=True))
+    index = None
     for line in lines:
         line.review_candidates = [
             (items[c["item_id"]], c.get("score"))
@@ -106,6 +109,12 @@ def _decorate(lines: list[NeedLine], confirmable: set[int] | None) -> list[NeedL
             if c.get("item_id") in items and items[c["item_id"]].is_active
         ]
         line.can_confirm = confirmable is None or line.collectivity_id in confirmable
+        # a line « hors catalogue » joins the lot of its CPV code, until it is pooled: the codes the engine proposes
+        line.cpv_settable = line.can_confirm and line.pk in outside and line.pk not in pooled
+        line.cpv_choices = []
+        if line.cpv_settable:
+            index = index or services.get_index()
+            line.cpv_choices = matching.cpv_suggestions(index, line.text)
     return lines
 
 
@@ -211,6 +220,33 @@ def review_outside_catalog(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("« %(text)s » est déclarée hors catalogue.") % {"text": line.text[:80]})
         return redirect("catalog:review_queue", pk=line.campaign_id)
+    return _review_row(request, pk, error)
+
+
+@login_required
+@require_POST
+def review_set_cpv(request: HttpRequest, pk: int) -> HttpResponse:
+    """Choose the CPV code of a line declared « hors catalogue » (the lot it joins). htmx requests get the row
+    back; plain posts go to the queue's confirmed lines."""
+    line = get_need_line_for(user=request.user, pk=pk)
+    error = ""
+    try:
+        cpv = services.cpv_code_from_input(request.POST.get("cpv", "")[:40])
+        services.need_line_set_cpv(need_line=line, cpv=cpv, actor=request.user)
+    except PermissionDenied as exc:
+        raise DjangoPermissionDenied(exc.message) from exc
+    except DomainError as exc:
+        error = exc.message
+    if not request.htmx:
+        if error:
+            messages.error(request, error)
+        else:
+            messages.success(
+                request,
+                _("« %(text)s » : code CPV %(code)s %(label)s.")
+                % {"text": line.text[:80], "code": cpv.code, "label": cpv.label_fr},
+            )
+        return redirect(reverse("catalog:review_queue", args=[line.campaign_id]) + "?statut=confirmees")
     return _review_row(request, pk, error)
 
 

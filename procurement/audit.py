@@ -41,6 +41,7 @@ ACTION_LABELS = {
     "need_line.delete": "Besoin supprimé",
     "need_line.confirm_match": "Rapprochement confirmé",
     "need_line.confirm_outside_catalog": "Ligne déclarée hors catalogue",
+    "need_line.set_cpv": "Code CPV choisi pour une ligne hors catalogue",
     "need_line.match_same_wording": "Rapprochement repris d'une ligne de même libellé",
     "need_line.rematch": "Rapprochement relancé",
     "needs_import.upload": "Fichier de besoins déposé",

@@ -210,6 +210,31 @@ class NeedLineOutsideCatalog(APIView):
         return Response(ReviewLineSerializer(line, context={"request": request}).data)
 
 
+class SetCpvInput(serializers.Serializer):
+    cpv = serializers.CharField(max_length=12, help_text="Code de la nomenclature CPV : 8 chiffres, clé facultative")
+
+
+@extend_schema(
+    summary="Choisir le code CPV d'une ligne hors catalogue",
+    description=(
+        "Le code dit dans quel lot de besoins hors catalogue la ligne sera regroupée. Seules les lignes confirmées "
+        "sans article et pas encore dans un lot (400 sinon, comme pour un code inconnu)."
+    ),
+    tags=TAGS,
+    request=SetCpvInput,
+    responses=ReviewLineSerializer,
+)
+class NeedLineSetCpv(APIView):
+    def post(self, request: Request, pk: int) -> Response:
+        line = get_need_line_for(user=request.user, pk=pk)
+        data = SetCpvInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        cpv = services.cpv_code_from_input(data.validated_data["cpv"])
+        services.need_line_set_cpv(need_line=line, cpv=cpv, actor=request.user)
+        line = get_need_line_for(user=request.user, pk=pk)
+        return Response(ReviewLineSerializer(line, context={"request": request}).data)
+
+
 class BulkConfirmInput(serializers.Serializer):
     lines = serializers.ListField(child=serializers.IntegerField(min_value=1), min_length=1, max_length=500)
 

@@ -17,6 +17,7 @@ urlpatterns = [
         review.NeedLineOutsideCatalog.as_view(),
         name="needline_outside_catalog",
     ),
+    path("need-lines/<int:pk>/cpv/", review.NeedLineSetCpv.as_view(), name="needline_set_cpv"),
     path("learnt-aliases/", learnt.LearntAliasList.as_view(), name="learnt_alias_list"),
     path("learnt-aliases/<int:pk>/", learnt.LearntAliasDetail.as_view(), name="learnt_alias_detail"),
 ]

@@ -473,6 +473,22 @@ def test_close_siblings_roll_up_to_their_parent(cpv_index):
     assert matching._roll_up(cpv_index, clear, "30213100", "label") == ("30213100", "label")
 
 
+def test_cpv_suggestions_start_with_the_predicted_code_then_the_closest_others(cpv_index):
+    text = "Ordinateurs portables pour les enseignants"
+    suggestions = matching.cpv_suggestions(cpv_index, text, limit=4)
+
+    codes = [s.code for s in suggestions]
+    assert codes[0] == matching.predict_cpv(cpv_index, text).code
+    assert len(codes) == len(set(codes)) <= 4
+    assert "30213000" in codes or "30213100" in codes
+    assert all(s.label == cpv_index.cpv_labels[s.code] for s in suggestions)
+
+
+@pytest.mark.parametrize("text", ["", "😀", None, "x" * 10_000])
+def test_cpv_suggestions_of_nothing_are_none(cpv_index, text):
+    assert all(s.code in cpv_index.cpv_labels for s in matching.cpv_suggestions(cpv_index, text))
+
+
 @pytest.mark.parametrize("text", ["", "😀", "12345", None, "x" * 10_000])
 def test_predict_cpv_never_crashes(cpv_index, text):
     guess = matching.predict_cpv(cpv_index, text)

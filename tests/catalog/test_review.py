@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from catalog import services
 from catalog.models import AliasStatus, CatalogAlias, CatalogItem
-from procurement.errors import PermissionDenied
+from procurement.errors import DomainError, PermissionDenied
 from procurement.models import AuditEvent, MatchStatus, NeedLine, Role
 from tests import factories as f
 from tests.conftest import login
@@ -577,3 +577,85 @@ def test_api_lists_the_confirmed_lines_to_correct(api_client, lines, campaign, a
     api_client.force_authenticate(alice)
     response = api_client.get(reverse("api:review_list"), {"campaign": campaign.pk, "status": "confirmed"})
     assert [r["id"] for r in response.data["results"]] == [line.pk]
+
+
+# --- the CPV code of a line « hors catalogue » ----------------------------------------------------------------------
+
+
+@pytest.fixture
+def outside_line(lines, alice, commune_a):
+    line = _line(lines, "travaux de peinture du préau", commune_a)
+    return services.need_line_confirm_outside_catalog(need_line=line, actor=alice)
+
+
+def test_a_typed_cpv_code_is_read_with_or_without_its_check_digit(seeded):
+    f.CpvFactory(code="39160000", code_with_check_digit="39160000-1", label_fr="Mobilier scolaire")
+    assert services.cpv_code_from_input(" 39160000-1 ").code == "39160000"
+    assert services.cpv_code_from_input("39160000").code == "39160000"
+    for wrong in ("3916", "abcdefgh", "12345678", ""):
+        with pytest.raises(DomainError, match="Code CPV inconnu"):
+            services.cpv_code_from_input(wrong)
+
+
+def test_a_buyer_chooses_the_cpv_code_of_her_line_outside_the_catalog(outside_line, alice):
+    furniture = f.CpvFactory(code="39160000", code_with_check_digit="39160000-1", label_fr="Mobilier scolaire")
+    before = outside_line.cpv_id
+
+    services.need_line_set_cpv(need_line=outside_line, cpv=furniture, actor=alice)
+
+    outside_line.refresh_from_db()
+    assert outside_line.cpv_id == "39160000" and outside_line.catalog_item is None
+    event = AuditEvent.objects.get(action="need_line.set_cpv", target_id=str(outside_line.pk))
+    assert (event.before["cpv"], event.after["cpv"]) == (before, "39160000")
+
+
+def test_only_a_line_outside_the_catalog_and_not_pooled_gets_a_chosen_code(lines, outside_line, alice, bob, commune_a):
+    furniture = f.CpvFactory(code="39160000", code_with_check_digit="39160000-1", label_fr="Mobilier scolaire")
+    with pytest.raises(PermissionDenied):
+        services.need_line_set_cpv(need_line=outside_line, cpv=furniture, actor=bob)  # another commune's buyer
+    to_review = _line(lines, "écran interactif", commune_a)
+    with pytest.raises(DomainError, match="Seule une ligne déclarée hors catalogue"):
+        services.need_line_set_cpv(need_line=to_review, cpv=furniture, actor=alice)
+    f.LotLineFactory(lot=f.LotFactory(), need_line=outside_line)
+    with pytest.raises(DomainError, match="déjà dans un lot"):
+        services.need_line_set_cpv(need_line=outside_line, cpv=furniture, actor=alice)
+    assert not AuditEvent.objects.filter(action="need_line.set_cpv").exists()
+
+
+def test_the_confirmed_lines_page_proposes_codes_and_changes_one_in_place(client, outside_line, campaign, alice):
+    furniture = f.CpvFactory(code="39160000", code_with_check_digit="39160000-1", label_fr="Mobilier scolaire")
+    client = login(client, alice)
+
+    page = client.get(_review_url(campaign, statut="confirmees")).content.decode()
+    assert f'id="cpv-{outside_line.pk}"' in page and f'<datalist id="codes-cpv-{outside_line.pk}">' in page
+    url = reverse("catalog:review_set_cpv", args=[outside_line.pk])
+
+    row = client.post(url, {"cpv": "39160000-1"}, HTTP_HX_REQUEST="true").content.decode()
+    assert "code CPV 39160000 Mobilier scolaire" in row
+    outside_line.refresh_from_db()
+    assert outside_line.cpv == furniture
+
+    refused = client.post(url, {"cpv": "999"}, HTTP_HX_REQUEST="true").content.decode()
+    assert 'role="alert"' in refused and "Code CPV inconnu" in refused
+    outside_line.refresh_from_db()
+    assert outside_line.cpv == furniture  # nothing changed
+
+    f.LotLineFactory(lot=f.LotFactory(), need_line=outside_line)  # pooled: its lot was formed on its code
+    page = client.get(_review_url(campaign, statut="confirmees")).content.decode()
+    assert f'id="cpv-{outside_line.pk}"' not in page
+
+
+def test_api_sets_the_cpv_code_of_a_line_outside_the_catalog(api_client, outside_line, alice):
+    f.CpvFactory(code="39160000", code_with_check_digit="39160000-1", label_fr="Mobilier scolaire")
+    api_client.force_authenticate(alice)
+    url = reverse("api:needline_set_cpv", args=[outside_line.pk])
+
+    bad = api_client.post(url, {"cpv": "12"}, format="json")
+    assert bad.status_code == 400 and "Code CPV inconnu" in str(bad.json())
+    missing = api_client.post(url, {}, format="json")
+    assert missing.status_code == 400 and "cpv" in missing.json()["errors"]
+
+    done = api_client.post(url, {"cpv": "39160000"}, format="json")
+    assert done.status_code == 200, done.content
+    outside_line.refresh_from_db()
+    assert outside_line.cpv_id == "39160000"
