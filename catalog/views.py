@@ -214,13 +214,8 @@ def review_outside_catalog(request: HttpRequest, pk: int) -> HttpResponse:
         raise DjangoPermissionDenied(exc.message) from exc
     except DomainError as exc:
         error = exc.message
-    if not request.htmx:
-        if error:
-            messages.error(request, error)
-        else:
-            messages.success(request, _("« %(text)s » est déclarée hors catalogue.") % {"text": line.text[:80]})
-        return redirect("catalog:review_queue", pk=line.campaign_id)
-    return _review_row(request, pk, error)
+    success = _("« %(text)s » est déclarée hors catalogue.") % {"text": line.text[:80]}
+    return _decided(request, line, error, success, reverse("catalog:review_queue", args=[line.campaign_id]))
 
 
 @login_required
@@ -237,17 +232,30 @@ def review_set_cpv(request: HttpRequest, pk: int) -> HttpResponse:
         raise DjangoPermissionDenied(exc.message) from exc
     except DomainError as exc:
         error = exc.message
-    if not request.htmx:
-        if error:
-            messages.error(request, error)
-        else:
-            messages.success(
-                request,
-                _("« %(text)s » : code CPV %(code)s %(label)s.")
-                % {"text": line.text[:80], "code": cpv.code, "label": cpv.label_fr},
-            )
-        return redirect(reverse("catalog:review_queue", args=[line.campaign_id]) + "?statut=confirmees")
-    return _review_row(request, pk, error)
+    success = (
+        ""
+        if error
+        else _("« %(text)s » : code CPV %(code)s %(label)s.")
+        % {
+            "text": line.text[:80],
+            "code": cpv.code,
+            "label": cpv.label_fr,
+        }
+    )
+    back = reverse("catalog:review_queue", args=[line.campaign_id]) + "?statut=confirmees"
+    return _decided(request, line, error, success, back)
+
+
+def _decided(request: HttpRequest, line: NeedLine, error: str, success: str, back: str) -> HttpResponse:
+    """After a decision on one line: htmx gets the line's row back (with the error, if any); a plain post goes
+    ``back`` with the error or the success as a message."""
+    if request.htmx:
+        return _review_row(request, line.pk, error)
+    if error:
+        messages.error(request, error)
+    else:
+        messages.success(request, success)
+    return redirect(back)
 
 
 def _with_posted_filters(request: HttpRequest, url: str) -> str:

@@ -659,3 +659,13 @@ def test_api_sets_the_cpv_code_of_a_line_outside_the_catalog(api_client, outside
     assert done.status_code == 200, done.content
     outside_line.refresh_from_db()
     assert outside_line.cpv_id == "39160000"
+
+
+def test_a_plain_post_of_a_cpv_code_goes_back_to_the_confirmed_lines_with_a_message(client, outside_line, alice):
+    f.CpvFactory(code="39160000", code_with_check_digit="39160000-1", label_fr="Mobilier scolaire")
+    url = reverse("catalog:review_set_cpv", args=[outside_line.pk])
+
+    response = login(client, alice).post(url, {"cpv": "39160000"}, follow=True)
+
+    assert response.redirect_chain[-1][0].endswith("?statut=confirmees")
+    assert "code CPV 39160000 Mobilier scolaire" in response.content.decode()
