@@ -49,6 +49,8 @@ ECOLE_NEEDS = [
     # wordings the engine cannot settle alone: they fill the review queue, as in a real census
     ("chromebook", (6, 16), "unite"),
     ("ENI 55 pouces", (1, 2), "unite"),
+    # not in the catalog: the buyers declare them « hors catalogue », to be pooled by CPV code
+    ("mobilier pour la salle informatique", (4, 12), "unite"),
 ]
 COLLEGE_NEEDS = [
     ("licences ENT collège", (300, 900), "licence"),
@@ -83,6 +85,8 @@ REVIEW_ANSWERS = [
     (("chromebook",), "chromebook-eleve-11"),
     (("switch", "poe"), "switch-24-poe"),
 ]
+# Wordings no catalog item fits: the demo's buyers declare them « hors catalogue » (they keep the engine's CPV code).
+OUTSIDE_CATALOG_ANSWERS = [("table", "chaise"), ("mobilier",)]
 
 
 @dataclass

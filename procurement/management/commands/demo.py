@@ -12,7 +12,7 @@ from django.db.models import Count
 from django.utils import timezone
 
 from procurement import services
-from procurement.demo import REVIEW_ANSWERS, needs_for_site
+from procurement.demo import OUTSIDE_CATALOG_ANSWERS, REVIEW_ANSWERS, needs_for_site
 from procurement.models import (
     Campaign,
     CampaignStatus,
@@ -232,9 +232,23 @@ class Command(BaseCommand):
     def review(self, campaign: Campaign, coordinator: User) -> None:
         from catalog.matching import normalise
         from catalog.models import CatalogItem
-        from catalog.services import need_line_confirm_match
+        from catalog.services import need_line_confirm_match, need_line_confirm_outside_catalog
 
-        # Buyers confirm about half of the doubtful lines; the rest stays in the demo's review queue.
+        # Needs no catalog item fits are declared « hors catalogue »; buyers confirm about half of the other
+        # doubtful lines; the rest stays in the demo's review queue.
+        undecided = NeedLine.objects.filter(
+            campaign=campaign, match_status__in=[MatchStatus.REVIEW, MatchStatus.UNMATCHED]
+        )
+        outside = 0
+        for line in undecided.select_related("collectivity").order_by("id"):
+            words = set(normalise(line.text).split())
+            if any(words.issuperset(needed) for needed in OUTSIDE_CATALOG_ANSWERS):
+                actor = Membership.objects.filter(collectivity=line.collectivity).first().user
+                need_line_confirm_outside_catalog(need_line=line, actor=actor)
+                outside += 1
+        self.stdout.write(
+            f"  {outside} ligne{'s' if outside > 1 else ''} déclarée{'s' if outside > 1 else ''} hors catalogue"
+        )
         doubtful = NeedLine.objects.filter(campaign=campaign, match_status=MatchStatus.REVIEW).order_by("id")
         confirmed = 0
         for line in list(doubtful.select_related("collectivity"))[::2]:
