@@ -33,6 +33,10 @@ def test_demo_builds_the_whole_flow_and_prints_the_logins(demo_settings, client)
     assert not lines.filter(match_status=MatchStatus.PENDING).exists()
     assert lines.filter(match_status=MatchStatus.CONFIRMED).exists()
     assert lines.filter(match_status=MatchStatus.REVIEW).exists()  # some left for the review queue
+    # furniture declared « hors catalogue » (a CPV code when the nomenclature is loaded, none with the catalog's only)
+    assert lines.filter(
+        match_status=MatchStatus.CONFIRMED, catalog_item__isnull=True, text__icontains="chaises"
+    ).exists()
     statuses = set(campaign.participations.values_list("status", flat=True))
     assert statuses >= {"submitted", "started"} or statuses >= {"submitted", "invited"}  # some late members
     buyer_commune = User.objects.get(username="acheteur01").memberships.get().collectivity
