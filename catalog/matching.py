@@ -691,6 +691,7 @@ def _explain(
     rival: tuple[str, float] | None = None,
     unknown: Sequence[str] = (),
     vague: bool = False,
+    headless: str | None = None,
 ) -> str:
     words = []
     for q, vocab, sim in best.matched:
@@ -716,6 +717,11 @@ def _explain(
         text += f" Un seul mot reconnu, et {words} {verb} dans aucun article : vérifiez qu'il s'agit bien de celui-ci."
     if vague and status == STATUS_REVIEW:
         text += " Un seul mot, qui ne suffit pas à désigner cet article : précisez ce qui est demandé."
+    if headless and status == STATUS_REVIEW:
+        text += (
+            f" Cet article est une prestation (« {headless} ») que le texte ne demande pas : vérifiez qu'il ne s'agit"
+            " pas plutôt du matériel lui-même."
+        )
     if rival is not None:
         text += (
             f" « {rival[0]} » convient aussi (score {rival[1]:.0f}/100) : le texte ne dit pas lequel,"
@@ -814,6 +820,16 @@ def _without_place_names(sub: _SubIndex, query: list[str]) -> list[str]:
     return out or query
 
 
+def _missing_head(doc: _Doc, query: _Query) -> str | None:
+    """The head word of a wording (its first word saying what, not where: « recyclage » in « recyclage matériel
+    informatique ») when the line has it in no spelling, else None."""
+    head = next((t for t in doc.tokens if t.isalpha() and t not in CONTEXT_WORDS), None)
+    if head is None:
+        return None
+    found = {vocab for q in query.unique for vocab, _ in query.expansions[q]}
+    return None if head in found else head
+
+
 def _match_query(index: Index, query: list[str], scope: Hashable | None, top_k: int) -> MatchResult:
     query = _without_place_names(index.items, query)
     prepared = _prepare_query(index.items, query)
@@ -836,6 +852,10 @@ def _match_query(index: Index, query: list[str], scope: Hashable | None, top_k: 
             status = STATUS_REVIEW
         if unknown and status == STATUS_MATCHED:
             status = STATUS_REVIEW  # one generic word of the catalog (« barre », « sonde ») beside a word it never uses
+        # a service done on things (« recyclage matériel informatique ») is not the things (« matériel informatique »)
+        headless = _missing_head(best.doc, prepared) if code_kind(entry.cpv or "") not in ("", "supply") else None
+        if headless and status == STATUS_MATCHED:
+            status = STATUS_REVIEW
         rival = None
         tied = runner_up is not None and best.score - runner_up < AMBIGUITY_MARGIN
         if status == STATUS_REVIEW and best.score >= MATCH_THRESHOLD and tied:  # another item fits as well
@@ -844,7 +864,7 @@ def _match_query(index: Index, query: list[str], scope: Hashable | None, top_k: 
             item_id=best.key,
             score=best.score,
             status=status,
-            explanation=_explain(best, entry, status, rival, unknown, vague),
+            explanation=_explain(best, entry, status, rival, unknown, vague, headless),
             candidates=candidates[:top_k],
             cpv=entry.cpv,
             cpv_label=index.cpv_labels.get(entry.cpv, ""),

@@ -895,3 +895,26 @@ def test_a_real_word_beside_a_one_word_alias_is_an_unknown_word_even_if_it_resem
     index = matching.Index(entries, [("34000000", "Véhicules routiers")])
     result = matching.match(index, "modem routier")
     assert result.status == matching.STATUS_REVIEW and "« routier » n'apparaît dans aucun article" in result.explanation
+
+
+def test_a_service_on_things_is_not_sure_for_a_line_naming_the_things_only():
+    index = matching.Index(
+        [
+            matching.Entry(
+                "deee",
+                "Reprise et recyclage des équipements usagés",
+                ["recyclage materiel informatique"],
+                "s",
+                "90500000",
+            ),
+            matching.Entry("pc", "Ordinateur portable 15 pouces", ["pc portable"], "postes", "30213100"),
+        ]
+    )
+
+    things = matching.match(index, "matériel informatique")
+    assert (things.item_id, things.status) == ("deee", matching.STATUS_REVIEW)
+    assert "prestation (« recyclage »)" in things.explanation
+    assert matching.match(index, "recyclage matériel informatique").status == matching.STATUS_MATCHED
+    # a supply named without its head word (« portable » for « ordinateur portable ») stays sure
+    laptop = matching.match(index, "portable 15 pouces")
+    assert (laptop.item_id, laptop.status) == ("pc", matching.STATUS_MATCHED)
