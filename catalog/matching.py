@@ -264,7 +264,8 @@ class _SubIndex:
         self.idf: dict[str, float] = {t: math.log(1 + n / len(keys)) for t, keys in df.items()}
         self.weights: dict[str, float] = {t: self._weight(t) for t in self.idf}
         for doc in docs:
-            doc.total = sum(self.weights[t] for t in doc.token_set)
+            # fsum: the same total whatever order the set is read in (it changes with each process's hash seed)
+            doc.total = math.fsum(self.weights[t] for t in doc.token_set)
         self.known: dict[int | str, frozenset[str]] = {k: frozenset(v) for k, v in key_tokens.items()}
         self.scoped_known: dict[tuple[int | str, Hashable], frozenset[str]] = {
             (key, scope): self.known.get(key, frozenset()) | toks for (key, scope), toks in scoped_tokens.items()

@@ -730,6 +730,36 @@ def test_the_same_text_gets_the_same_result_in_every_process():
     assert len(outputs) == 1, outputs
 
 
+def test_wording_weights_add_up_the_same_in_every_process():
+    """A wording's total weight is summed over a set, read in another order under each hash seed: the total (and so
+    every score and tie between wordings) must not move by a last bit from one server to another."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = (
+        "from catalog import matching\n"
+        "labels = ['ecran numerique interactif 65 pouces 4k tactile', 'tablette tactile 10 pouces wifi 64 go',\n"
+        "          'ordinateur portable enseignant 15 pouces ssd', 'borne wifi 6 interieure point acces poe']\n"
+        "entries = [matching.Entry(i, t, [' '.join(t.split()[:k]) for k in (2, 3)]) for i, t in enumerate(labels)]\n"
+        "index = matching.Index(entries)\n"
+        "print([repr(d.total) for d in index.items.docs])\n"
+    )
+    root = Path(__file__).resolve().parents[2]
+    outputs = {
+        subprocess.run(
+            [sys.executable, "-c", script],
+            env={**os.environ, "PYTHONHASHSEED": seed, "PYTHONPATH": str(root)},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for seed in ("1", "2", "3", "4", "5", "6", "7", "8")
+    }
+    assert len(outputs) == 1, outputs
+
+
 @pytest.mark.parametrize(
     ("text", "plain"),
     [
