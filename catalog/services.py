@@ -431,10 +431,11 @@ def need_line_set_cpv(*, need_line: NeedLine, cpv: CpvCode, actor: User) -> Need
     catalog the line will join.
 
     Invariants: the same rights as confirming the line; only a line confirmed without an item (a line with an
-    item takes its item's code); not a line already in a lot, whose lot was formed on its code; one audit row
-    ``need_line.set_cpv`` with before and after.
+    item takes its item's code); not a line already in a lot, whose lot was formed on its code (the row is locked,
+    as a grouping being formed locks the lines it pools); one audit row ``need_line.set_cpv`` with before and after.
     """
     _ConfirmRights(actor).require(need_line)
+    need_line = NeedLine.objects.select_for_update(of=("self",)).select_related("collectivity").get(pk=need_line.pk)
     if need_line.catalog_item_id is not None or need_line.match_status != MatchStatus.CONFIRMED:
         raise DomainError(
             "Seule une ligne déclarée hors catalogue reçoit un code CPV choisi : une ligne rapprochée prend le code "
