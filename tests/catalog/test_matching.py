@@ -702,13 +702,28 @@ def test_fold_keeps_one_character_per_character():
     assert _fold(text).startswith("qte : 12")
 
 
-def test_the_same_text_gets_the_same_result_in_every_process():
-    """Several app servers and workers must agree: no result may depend on the hash seed of the process."""
+def _outputs_under_hash_seeds(script: str, seeds: int) -> set[str]:
+    """What a Python script prints under hash seeds 1 to ``seeds``: one output when nothing depends on the seed."""
     import os
     import subprocess
     import sys
     from pathlib import Path
 
+    root = Path(__file__).resolve().parents[2]
+    return {
+        subprocess.run(
+            [sys.executable, "-c", script],
+            env={**os.environ, "PYTHONHASHSEED": str(seed), "PYTHONPATH": str(root)},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for seed in range(1, seeds + 1)
+    }
+
+
+def test_the_same_text_gets_the_same_result_in_every_process():
+    """Several app servers and workers must agree: no result may depend on the hash seed of the process."""
     script = (
         "from catalog import matching\n"
         "letters = 'bcdfghjkmnrstvz'\n"
@@ -716,28 +731,13 @@ def test_the_same_text_gets_the_same_result_in_every_process():
         "index = matching.Index([matching.Entry(i, w, [w]) for i, w in enumerate(words)])\n"
         "print(index.items.expand('plaie'), matching.match(index, 'plaie').candidates)\n"
     )
-    root = Path(__file__).resolve().parents[2]
-    outputs = {
-        subprocess.run(
-            [sys.executable, "-c", script],
-            env={**os.environ, "PYTHONHASHSEED": seed, "PYTHONPATH": str(root)},
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout
-        for seed in ("1", "2", "3", "4", "5")
-    }
+    outputs = _outputs_under_hash_seeds(script, 5)
     assert len(outputs) == 1, outputs
 
 
 def test_wording_weights_add_up_the_same_in_every_process():
     """A wording's total weight is summed over a set, read in another order under each hash seed: the total (and so
     every score and tie between wordings) must not move by a last bit from one server to another."""
-    import os
-    import subprocess
-    import sys
-    from pathlib import Path
-
     script = (
         "from catalog import matching\n"
         "labels = ['ecran numerique interactif 65 pouces 4k tactile', 'tablette tactile 10 pouces wifi 64 go',\n"
@@ -746,17 +746,7 @@ def test_wording_weights_add_up_the_same_in_every_process():
         "index = matching.Index(entries)\n"
         "print([repr(d.total) for d in index.items.docs])\n"
     )
-    root = Path(__file__).resolve().parents[2]
-    outputs = {
-        subprocess.run(
-            [sys.executable, "-c", script],
-            env={**os.environ, "PYTHONHASHSEED": seed, "PYTHONPATH": str(root)},
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout
-        for seed in ("1", "2", "3", "4", "5", "6", "7", "8")
-    }
+    outputs = _outputs_under_hash_seeds(script, 8)
     assert len(outputs) == 1, outputs
 
 
