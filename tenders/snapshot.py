@@ -46,20 +46,32 @@ def _members(*, grouping: Grouping, pooled_ids: set[int]) -> list[Collectivity]:
 
 
 def _items(summary, cpv_labels: dict[str, str]) -> list[dict]:
-    items = []
+    items: list[dict] = []
+    outside: dict[tuple[str, str], dict] = {}
     for item in summary.items:
         # Whitelist: label, classification, unit and pooled quantity. Prices and values stay out.
         unit = item["unit"] or ""
-        items.append(
-            {
-                "label": item["label"],
-                "cpv": item["cpv"] or "",
-                "cpv_label": cpv_labels.get(item["cpv"] or "", ""),
-                "unit": unit,
-                "unit_label": str(UNIT_LABELS.get(unit, unit or "unités diverses")),
-                "quantity": int(item["quantity"]),
-            }
-        )
+        cpv = item["cpv"] or ""
+        row = {
+            "label": item["label"],
+            "cpv": cpv,
+            "cpv_label": cpv_labels.get(cpv, ""),
+            "unit": unit,
+            "unit_label": str(UNIT_LABELS.get(unit, unit or "unités diverses")),
+            "quantity": int(item["quantity"]),
+        }
+        if item["item_id"] is None:
+            # A need « hors catalogue » is named by its buyer's own words, which are never published: its public row
+            # is its CPV code, its quantities added up with the other needs of that code and unit.
+            same = outside.get((cpv, unit))
+            if same is not None:
+                same["quantity"] += row["quantity"]
+                continue
+            row["label"] = (
+                f"Besoin hors catalogue — {row['cpv_label']}" if row["cpv_label"] else "Besoin hors catalogue"
+            )
+            outside[(cpv, unit)] = row
+        items.append(row)
     return items
 
 

@@ -1,6 +1,7 @@
 """Nothing but aggregated figures reaches a public output: no budget, price, value, per-member or per-site
 figure, site name or UAI, need-line text, nor anything from a line left out of the lots."""
 
+import datetime
 import re
 from decimal import Decimal
 
@@ -91,3 +92,48 @@ def test_a_change_after_publication_does_not_change_the_public_page(publication,
 
     assert after == before
     assert "6001" not in after and "Titre changé" not in after and "Ultimaker" not in after
+
+
+def test_a_need_outside_the_catalog_is_published_by_its_cpv_code_never_by_its_wording(
+    grouping, lines, carol, campaign, commune_a, commune_b, client
+):
+    from tenders.services import publication_create
+
+    furniture = f.CpvFactory(code="39160000", code_with_check_digit="39160000-1", label_fr="Mobilier scolaire")
+    lot = f.LotFactory(grouping=grouping, number=3, title="Hors catalogue — Mobilier scolaire", cpv=furniture)
+    for collectivity, text, quantity in [
+        (commune_a, "Chaises pour la classe de Monsieur Le Goff", 31),
+        (commune_b, "Tables rondes école des Korrigans", 12),
+    ]:
+        line = f.NeedLineFactory(
+            campaign=campaign,
+            collectivity=collectivity,
+            catalog_item=None,
+            cpv=furniture,
+            text=text,
+            quantity=quantity,
+            budget_ht=Decimal("7777.77"),
+            match_status="confirmed",
+        )
+        f.LotLineFactory(lot=lot, need_line=line)
+    publication = publication_create(
+        grouping=grouping,
+        actor=carol,
+        title="Mobilier et numérique",
+        summary="Demande agrégée.",
+        expected_launch_date=datetime.date(2027, 3, 1),
+    )
+    api = APIClient()
+    outputs = {
+        "detail": client.get(reverse("tenders:demand_detail", args=[publication.pk])).content.decode(),
+        "csv": client.get(reverse("tenders:demand_export_csv")).content.decode(),
+        "ocds": client.get(reverse("tenders:demand_ocds", args=[publication.pk])).content.decode(),
+        "api": api.get(reverse("api:public_demand_detail", args=[publication.pk])).content.decode(),
+    }
+
+    for name, body in outputs.items():
+        for secret in ("Le Goff", "Korrigans", "Chaises pour la classe", "Tables rondes"):
+            assert secret not in body, f"{secret!r} leaks in {name}"
+        assert not re.search(_number("7777.77"), body), name
+    (row,) = publication.content["lots"][2]["items"]
+    assert (row["label"], row["quantity"]) == ("Besoin hors catalogue — Mobilier scolaire", 43)
