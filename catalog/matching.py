@@ -931,11 +931,13 @@ def predict_cpv(index: Index, text: str) -> CpvGuess | None:
 
 def cpv_suggestions(index: Index, text: str, limit: int = 5) -> list[CpvGuess]:
     """Codes of the nomenclature a buyer may choose for a text no catalog item fits, best first: the code
-    ``predict_cpv`` decides, then the other codes whose wordings come closest to the text."""
+    ``predict_cpv`` decides, then the other codes whose wordings come closest to the text and buy the same kind of
+    thing (supplies for a supply: « ENI 55 pouces » is not offered the installation or the training of ENI)."""
     if not isinstance(text, str) or not text.strip() or not index.cpv.docs:
         return []
     best = predict_cpv(index, text)
     out = [best] if best is not None else []
+    kind = code_kind(best.code) if best is not None else None
     terms = list(objet_query(text[:MAX_TEXT_LENGTH]).terms[:MAX_QUERY_TOKENS])
     if terms:
         query = _prepare_query(index.cpv, [t for t, _ in terms], dict(terms), doc_share=CPV_DOC_SHARE)
@@ -943,7 +945,8 @@ def cpv_suggestions(index: Index, text: str, limit: int = 5) -> list[CpvGuess]:
             code = str(scored.key)
             if len(out) >= limit:
                 break
-            if scored.score >= CPV_WEAK_SCORE and all(g.code != code for g in out):
+            same_kind = kind is None or code_kind(code) == kind
+            if scored.score >= CPV_WEAK_SCORE and same_kind and all(g.code != code for g in out):
                 via = {"cpv": "label", "cpv_synonym": "synonym"}.get(scored.doc.kind, "catalog")
                 out.append(CpvGuess(code=code, label=index.cpv_labels.get(code, ""), score=scored.score, via=via))
     return out

@@ -482,6 +482,12 @@ def test_cpv_suggestions_start_with_the_predicted_code_then_the_closest_others(c
     assert len(codes) == len(set(codes)) <= 4
     assert "30213000" in codes or "30213100" in codes
     assert all(s.label == cpv_index.cpv_labels[s.code] for s in suggestions)
+    # the same kind of purchase as the decided code: no software maintenance offered for laptops
+    assert {matching.code_kind(s.code) for s in suggestions} == {"supply"}
+    maintenance = matching.cpv_suggestions(cpv_index, "Maintenance du progiciel de gestion")
+    assert maintenance and {matching.code_kind(s.code) for s in maintenance} == {
+        matching.code_kind(maintenance[0].code)
+    }
 
 
 @pytest.mark.parametrize("text", ["", "😀", None, "x" * 10_000])
