@@ -447,8 +447,10 @@ def need_line_set_cpv(*, need_line: NeedLine, cpv: CpvCode, actor: User) -> Need
             "CPV change."
         )
     before = snapshot(need_line, MATCH_FIELDS)
+    who = actor.get_full_name() or actor.get_username()
     need_line.cpv = cpv
-    need_line.save(update_fields=["cpv", "updated_at"])
+    need_line.match_explanation = f"Hors catalogue ; code CPV {cpv.code} choisi par {who}."[:500]
+    need_line.save(update_fields=["cpv", "match_explanation", "updated_at"])
     audit_record(
         actor=actor,
         action="need_line.set_cpv",

@@ -605,6 +605,7 @@ def test_a_buyer_chooses_the_cpv_code_of_her_line_outside_the_catalog(outside_li
 
     outside_line.refresh_from_db()
     assert outside_line.cpv_id == "39160000" and outside_line.catalog_item is None
+    assert "code CPV 39160000 choisi par" in outside_line.match_explanation  # not the engine's code any more
     event = AuditEvent.objects.get(action="need_line.set_cpv", target_id=str(outside_line.pk))
     assert (event.before["cpv"], event.after["cpv"]) == (before, "39160000")
 
