@@ -99,8 +99,12 @@ def _score(value: str) -> float | None:
 def _decorate(lines: list[NeedLine], confirmable: set[int] | None) -> list[NeedLine]:
     """Attach to each line its candidates as catalog items and whether the user may confirm it."""
     items = selectors.candidate_items(lines=lines)
-    outside = [line.pk for line in lines if line.match_status == MatchStatus.CONFIRMED and line.catalog_item_id is None]
-    pooled = set(NeedLine.objects.filter(pk__in=outside, lot_line__isnull=False).values_list("pk", flat=True))
+    # a line « hors catalogue » joins the lot of its CPV code, until it is pooled: its code may still be chosen
+    outside = set(
+        NeedLine.objects.filter(pk__in=[line.pk for line in lines])
+        .outside_catalog_to_pool()
+        .values_list("pk", flat=True)
+    )
     index = None
     for line in lines:
         line.review_candidates = [
@@ -109,8 +113,7 @@ def _decorate(lines: list[NeedLine], confirmable: set[int] | None) -> list[NeedL
             if c.get("item_id") in items and items[c["item_id"]].is_active
         ]
         line.can_confirm = confirmable is None or line.collectivity_id in confirmable
-        # a line « hors catalogue » joins the lot of its CPV code, until it is pooled: the codes the engine proposes
-        line.cpv_settable = line.can_confirm and line.pk in outside and line.pk not in pooled
+        line.cpv_settable = line.can_confirm and line.pk in outside
         line.cpv_choices = []
         if line.cpv_settable:
             index = index or services.get_index()

@@ -284,6 +284,10 @@ def line_value(prefix: str = "") -> models.Expression:
 
 
 class NeedLineQuerySet(models.QuerySet):
+    def outside_catalog_to_pool(self) -> "NeedLineQuerySet":
+        """Lines a buyer declared « hors catalogue » (confirmed without an item) and not yet in a lot."""
+        return self.filter(match_status="confirmed", catalog_item__isnull=True, lot_line__isnull=True)
+
     def with_estimated_value(self) -> "NeedLineQuerySet":
         """``estimated_value_ht``: quantity × the catalog item's reference price; for a line without an item (declared
         « hors catalogue »), the buyer's own budget; None when there is neither."""

@@ -131,9 +131,7 @@ def campaign_outside_catalog_totals(*, campaign: Campaign) -> list[dict]:
     CPV group: {"group", "label", "lines", "quantity", "value" (their budgets), "members"}, by group code."""
     from catalog.models import CpvCode
 
-    lines = NeedLine.objects.filter(
-        campaign=campaign, match_status="confirmed", catalog_item__isnull=True, cpv__isnull=False
-    ).filter(lot_line__isnull=True)
+    lines = NeedLine.objects.filter(campaign=campaign, cpv__isnull=False).outside_catalog_to_pool()
     rows = (
         lines.annotate(group=Substr("cpv_id", 1, 3))
         .values("group")
@@ -163,9 +161,7 @@ def campaign_outside_catalog_totals(*, campaign: Campaign) -> list[dict]:
 
 def campaign_outside_catalog_without_cpv(*, campaign: Campaign) -> int:
     """Lines declared « hors catalogue » that no CPV code classifies: they cannot be pooled by group."""
-    return NeedLine.objects.filter(
-        campaign=campaign, match_status="confirmed", catalog_item__isnull=True, cpv__isnull=True, lot_line__isnull=True
-    ).count()
+    return NeedLine.objects.filter(campaign=campaign, cpv__isnull=True).outside_catalog_to_pool().count()
 
 
 # Groupings

@@ -166,6 +166,12 @@ class ReviewList(generics.ListAPIView):
         return self.get_paginated_response(data) if page is not None else Response(data)
 
 
+def _line_response(request: Request, pk: int) -> Response:
+    """A line as the review API shows it, read again after a decision on it."""
+    line = get_need_line_for(user=request.user, pk=pk)
+    return Response(ReviewLineSerializer(line, context={"request": request}).data)
+
+
 class ConfirmInput(serializers.Serializer):
     item = serializers.SlugField(help_text="Code de l'article du catalogue")
 
@@ -188,8 +194,7 @@ class NeedLineConfirm(APIView):
         if item is None:
             raise ValidationError({"item": ["Article inconnu ou retiré du catalogue."]})
         services.need_line_confirm_match(need_line=line, item=item, actor=request.user)
-        line = get_need_line_for(user=request.user, pk=pk)
-        return Response(ReviewLineSerializer(line, context={"request": request}).data)
+        return _line_response(request, pk)
 
 
 @extend_schema(
@@ -206,8 +211,7 @@ class NeedLineOutsideCatalog(APIView):
     def post(self, request: Request, pk: int) -> Response:
         line = get_need_line_for(user=request.user, pk=pk)
         services.need_line_confirm_outside_catalog(need_line=line, actor=request.user)
-        line = get_need_line_for(user=request.user, pk=pk)
-        return Response(ReviewLineSerializer(line, context={"request": request}).data)
+        return _line_response(request, pk)
 
 
 class SetCpvInput(serializers.Serializer):
@@ -231,8 +235,7 @@ class NeedLineSetCpv(APIView):
         data.is_valid(raise_exception=True)
         cpv = services.cpv_code_from_input(data.validated_data["cpv"])
         services.need_line_set_cpv(need_line=line, cpv=cpv, actor=request.user)
-        line = get_need_line_for(user=request.user, pk=pk)
-        return Response(ReviewLineSerializer(line, context={"request": request}).data)
+        return _line_response(request, pk)
 
 
 class BulkConfirmInput(serializers.Serializer):

@@ -183,8 +183,8 @@ def _outside_catalog_lines(campaign: Campaign, groups: list[str]) -> list[NeedLi
         in_groups |= Q(cpv__code__startswith=group)
     return list(
         NeedLine.objects.select_for_update(of=("self",))
-        .filter(campaign=campaign, catalog_item__isnull=True, cpv__isnull=False, lot_line__isnull=True)
-        .filter(match_status=MatchStatus.CONFIRMED)
+        .filter(campaign=campaign, cpv__isnull=False)
+        .outside_catalog_to_pool()
         .filter(in_groups)
         .select_related("cpv", "collectivity__epci", "collectivity__departement")
         .order_by("id")

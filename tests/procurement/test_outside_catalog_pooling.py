@@ -178,3 +178,16 @@ def test_api_pools_cpv_groups_and_refuses_a_malformed_one(api_client, campaign, 
     created = api_client.post(url, {"campaign": campaign.pk, "title": "G", "cpv_groups": ["481"]}, format="json")
     assert created.status_code == 201, created.content
     assert LotLine.objects.filter(lot__grouping_id=created.json()["id"]).count() == 3
+
+
+def test_with_nothing_to_pool_the_form_still_says_which_lines_need_a_cpv_code(client, campaign, carol, commune_a):
+    f.NeedLineFactory(
+        campaign=campaign, collectivity=commune_a, catalog_item=None, cpv=None, match_status=MatchStatus.CONFIRMED
+    )
+
+    page = login(client, carol).get(reverse("procurement:grouping_create", args=[campaign.pk])).content.decode()
+
+    assert "Aucune ligne rapprochée à regrouper dans cette campagne." in page
+    assert "Une ligne déclarée hors catalogue n'a pas de code CPV" in page
+    review = reverse("catalog:review_queue", args=[campaign.pk])
+    assert f'href="{review}?statut=confirmees"' in page
