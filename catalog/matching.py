@@ -693,6 +693,7 @@ def _explain(
     unknown: Sequence[str] = (),
     vague: bool = False,
     headless: str | None = None,
+    other: str | None = None,
 ) -> str:
     words = []
     for q, vocab, sim in best.matched:
@@ -722,6 +723,11 @@ def _explain(
         text += (
             f" Cet article est une prestation (« {headless} ») que le texte ne demande pas : vérifiez qu'il ne s'agit"
             " pas plutôt du matériel lui-même."
+        )
+    if other and status == STATUS_REVIEW:
+        text += (
+            f" Le texte commence par « {other} », que cet article ne contient pas : vérifiez qu'il ne s'agit pas"
+            " d'un accessoire ou d'une pièce de cet article."
         )
     if rival is not None:
         text += (
@@ -831,6 +837,43 @@ def _missing_head(doc: _Doc, query: _Query) -> str | None:
     return None if head in found else head
 
 
+# Words that may open a line without naming the thing bought: adjectives French puts before the noun, and words of
+# kind or packaging (« licence ENT », « logiciel MDM », « kit Arduino »).
+LEADING_WORDS = frozenset(
+    {
+        "grand", "petit", "gros", "mini", "nouveau", "vieux", "bon", "double", "simple", "autre",
+        "licence", "logiciel", "abonnement", "kit", "lot", "pack", "ensemble", "materiel", "equipement",
+        "systeme", "solution",
+    }
+)  # fmt: skip
+
+
+def _other_head(sub: _SubIndex, best: _Scored, query: _Query) -> str | None:
+    """The word a line opens with when it names a thing of the catalog that the item is not: « chargeur » in
+    « chargeur ordinateur portable » is said first, so the line asks for a charger, not for the computer it fits.
+    None when the item has that word, when the word is no catalog word (a brand, a typo too far to read), or when
+    it is the first half of a word the item writes in one (« video projecteur » for « vidéoprojecteur »)."""
+    words = [q for q in query.tokens if not q.isdigit()]
+
+    def leading(word: str) -> bool:
+        return word in CONTEXT_WORDS or any(v in LEADING_WORDS for v, _ in ((word, 1.0), *query.expansions[word]))
+
+    k = 0
+    while k < len(words) - 1 and leading(words[k]):
+        k += 1
+    if not words:
+        return None
+    head = words[k]
+    if len(head) <= 2 or not head.isalpha() or leading(head) or not query.expansions[head]:
+        return None
+    if any(q == head for q, _, _ in best.matched):
+        return None
+    known = sub.tokens_of(best.key, None)
+    if k + 1 < len(words) and any(head + v in known for v, _ in query.expansions[words[k + 1]]):
+        return None
+    return head
+
+
 def _match_query(index: Index, query: list[str], scope: Hashable | None, top_k: int) -> MatchResult:
     query = _without_place_names(index.items, query)
     prepared = _prepare_query(index.items, query)
@@ -857,6 +900,11 @@ def _match_query(index: Index, query: list[str], scope: Hashable | None, top_k: 
         headless = _missing_head(best.doc, prepared) if code_kind(entry.cpv or "") not in ("", "supply") else None
         if headless and status == STATUS_MATCHED:
             status = STATUS_REVIEW
+        # the line asks first for another thing of the catalog (« chargeur ordinateur portable »): an accessory or a
+        # part of the item, not the item
+        other = _other_head(index.items, best, prepared)
+        if other and status == STATUS_MATCHED:
+            status = STATUS_REVIEW
         rival = None
         tied = runner_up is not None and best.score - runner_up < AMBIGUITY_MARGIN
         if status == STATUS_REVIEW and best.score >= MATCH_THRESHOLD and tied:  # another item fits as well
@@ -865,7 +913,7 @@ def _match_query(index: Index, query: list[str], scope: Hashable | None, top_k: 
             item_id=best.key,
             score=best.score,
             status=status,
-            explanation=_explain(best, entry, status, rival, unknown, vague, headless),
+            explanation=_explain(best, entry, status, rival, unknown, vague, headless, other),
             candidates=candidates[:top_k],
             cpv=entry.cpv,
             cpv_label=index.cpv_labels.get(entry.cpv, ""),

@@ -944,3 +944,29 @@ def test_a_service_on_things_is_not_sure_for_a_line_naming_the_things_only():
     # a supply named without its head word (« portable » for « ordinateur portable ») stays sure
     laptop = matching.match(index, "portable 15 pouces")
     assert (laptop.item_id, laptop.status) == ("pc", matching.STATUS_MATCHED)
+
+
+def test_a_line_opening_with_another_catalog_thing_is_not_sure_for_the_thing_it_fits():
+    """« chargeur ordinateur portable » asks for a charger: said first, it is what is bought, even when the
+    computer's wording is all the line matches."""
+    index = matching.Index(
+        [
+            matching.Entry("pc", "Ordinateur portable élève", ["ordi portable"], "postes", "30213100"),
+            matching.Entry("cart", "Chariot de recharge", ["chargeur de tablettes"], "u", "39150000"),
+            matching.Entry("vp", "Vidéoprojecteur interactif", ["vpi"], "u", "38652120"),
+        ]
+    )
+
+    charger = matching.match(index, "chargeur ordinateur portable")
+    assert (charger.item_id, charger.status) == ("pc", matching.STATUS_REVIEW)
+    assert "commence par « chargeur »" in charger.explanation
+    # the computer itself, with a leading adjective or a context, stays sure
+    for text in ("ordinateur portable élève", "nouveau ordinateur portable", "20 ordi portables pour la classe"):
+        result = matching.match(index, text)
+        assert (result.item_id, result.status) == ("pc", matching.STATUS_MATCHED), text
+        assert "commence par" not in result.explanation
+    # a word written in two (« video projecteur ») is the item's own word, not another thing
+    split = matching.match(index, "video projecteur interactif")
+    assert (split.item_id, split.status) == ("vp", matching.STATUS_MATCHED)
+    # an unknown first word (a brand the catalog does not know) is no other thing of the catalog
+    assert "commence par" not in matching.match(index, "zorglub ordinateur portable élève").explanation
