@@ -694,6 +694,7 @@ def _explain(
     vague: bool = False,
     headless: str | None = None,
     other: str | None = None,
+    foreign: tuple[Sequence[str], Sequence[str]] = ((), ()),
 ) -> str:
     words = []
     for q, vocab, sim in best.matched:
@@ -723,6 +724,13 @@ def _explain(
         text += (
             f" Cet article est une prestation (« {headless} ») que le texte ne demande pas : vérifiez qu'il ne s'agit"
             " pas plutôt du matériel lui-même."
+        )
+    if foreign[0] and status == STATUS_REVIEW:
+        said = ", ".join(f"« {w} »" for w in foreign[0][:3])
+        lacking = ", ".join(f"« {w} »" for w in foreign[1][:3])
+        text += (
+            f" Le texte parle de {said}, qu'aucun article ne contient, et ne dit pas {lacking} : vérifiez qu'il"
+            " s'agit bien de cet article."
         )
     if other and status == STATUS_REVIEW:
         text += (
@@ -890,6 +898,14 @@ def _match_query(index: Index, query: list[str], scope: Hashable | None, top_k: 
         # one catalog word (« barre ») explains the line, beside a word no item uses (« gymnastique »)
         alone = len(best.doc.token_set) == 1 and len({q for q, _, _ in best.matched}) == 1
         unknown = _unknown_words(index.items, prepared) if alone else []
+        # a word of the nomenclature no item uses (« cantine ») beside a wording the line does not cover in full
+        # (« gestion de classe » for « logiciel de gestion de la cantine »): each says something the other does not
+        foreign: list[str] = []
+        missing = sorted(best.doc.token_set - {v for _, v, _ in best.matched})
+        if status == STATUS_MATCHED and missing and not alone:
+            foreign = [q for q in _unknown_words(index.items, prepared) if q in index.items.real_words]
+            if foreign:
+                status = STATUS_REVIEW
         # a line of one word that is only part of the wording (« ordinateur », « maintenance ») says too little
         vague = len(prepared.unique) == 1 and len(best.doc.token_set) > 1 and not best.conflicts
         if vague and status == STATUS_MATCHED:
@@ -913,7 +929,7 @@ def _match_query(index: Index, query: list[str], scope: Hashable | None, top_k: 
             item_id=best.key,
             score=best.score,
             status=status,
-            explanation=_explain(best, entry, status, rival, unknown, vague, headless, other),
+            explanation=_explain(best, entry, status, rival, unknown, vague, headless, other, (foreign, missing)),
             candidates=candidates[:top_k],
             cpv=entry.cpv,
             cpv_label=index.cpv_labels.get(entry.cpv, ""),

@@ -970,3 +970,18 @@ def test_a_line_opening_with_another_catalog_thing_is_not_sure_for_the_thing_it_
     assert (split.item_id, split.status) == ("vp", matching.STATUS_MATCHED)
     # an unknown first word (a brand the catalog does not know) is no other thing of the catalog
     assert "commence par" not in matching.match(index, "zorglub ordinateur portable élève").explanation
+
+
+def test_a_nomenclature_word_beside_a_wording_the_line_does_not_cover_is_not_sure(index):
+    """« logiciel de gestion de la cantine » is no classroom-management software: the line names « cantine », which
+    no item has, and does not say « classe »."""
+    labels = [*index.cpv_labels.items(), ("55524000", "Services de traiteur pour cantine scolaire")]
+    with_canteen = matching.Index(index.entries.values(), labels)
+
+    canteen = matching.match(with_canteen, "logiciel de gestion de la cantine")
+    assert canteen.status == matching.STATUS_REVIEW
+    assert with_canteen.entries[canteen.item_id].label.startswith("Logiciel de gestion de classe")
+    assert "parle de « cantine »" in canteen.explanation and "ne dit pas « classe »" in canteen.explanation
+    # the wording said in full stays sure, whatever the line adds about where it goes
+    assert matching.match(with_canteen, "logiciel de gestion de classe").status == matching.STATUS_MATCHED
+    assert matching.match(with_canteen, "casque audio pour la cantine").status == matching.STATUS_MATCHED
