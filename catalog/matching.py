@@ -859,8 +859,9 @@ LEADING_WORDS = frozenset(
 def _other_head(sub: _SubIndex, best: _Scored, query: _Query) -> str | None:
     """The word a line opens with when it names a thing of the catalog that the item is not: « chargeur » in
     « chargeur ordinateur portable » is said first, so the line asks for a charger, not for the computer it fits.
-    None when the item has that word, when the word is no catalog word (a brand, a typo too far to read), or when
-    it is the first half of a word the item writes in one (« video projecteur » for « vidéoprojecteur »)."""
+    A word of the nomenclature that no item uses (« batterie ») names another thing too. None when the item has
+    that word, when the word is neither (a brand, a typo too far to read), or when it is the first half of a word
+    the item writes in one (« video projecteur » for « vidéoprojecteur »)."""
     words = [q for q in query.tokens if not q.isdigit()]
 
     def leading(word: str) -> bool:
@@ -872,7 +873,9 @@ def _other_head(sub: _SubIndex, best: _Scored, query: _Query) -> str | None:
     if not words:
         return None
     head = words[k]
-    if len(head) <= 2 or not head.isalpha() or leading(head) or not query.expansions[head]:
+    if len(head) <= 2 or not head.isalpha() or leading(head):
+        return None
+    if not query.expansions[head] and head not in sub.real_words:
         return None
     if any(q == head for q, _, _ in best.matched):
         return None

@@ -970,6 +970,10 @@ def test_a_line_opening_with_another_catalog_thing_is_not_sure_for_the_thing_it_
     assert (split.item_id, split.status) == ("vp", matching.STATUS_MATCHED)
     # an unknown first word (a brand the catalog does not know) is no other thing of the catalog
     assert "commence par" not in matching.match(index, "zorglub ordinateur portable élève").explanation
+    # but a word of the nomenclature that no item has is one (« batterie »)
+    with_batteries = matching.Index(index.entries.values(), [("31440000", "Batteries")])
+    battery = matching.match(with_batteries, "batterie ordinateur portable élève")
+    assert battery.status == matching.STATUS_REVIEW and "commence par « batterie »" in battery.explanation
 
 
 def test_a_nomenclature_word_beside_a_wording_the_line_does_not_cover_is_not_sure(index):
