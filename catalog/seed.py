@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from catalog import matching
@@ -31,12 +32,14 @@ class SeedResult:
     items_created: int
     items_updated: int
     aliases_created: int
+    aliases_retired: int = 0
 
     def __str__(self) -> str:
         return (
             f"Codes CPV ajoutés : {self.cpv_created} ; familles : {self.families_created} créées, "
             f"{self.families_updated} mises à jour ; articles : {self.items_created} créés, "
-            f"{self.items_updated} mis à jour ; synonymes ajoutés : {self.aliases_created}"
+            f"{self.items_updated} mis à jour ; synonymes ajoutés : {self.aliases_created}, "
+            f"retirés : {self.aliases_retired}"
         )
 
 
@@ -51,15 +54,19 @@ def load_seed_catalog(path: Path | str | None = None) -> SeedResult:
 
     Invariants: CPV rows are created when missing and never overwritten (an imported nomenclature is richer);
     families and items are matched by ``code``, created or updated; global accepted aliases are added when
-    missing (by item and normalised text); nothing is deleted or deactivated. A bounded number of queries,
-    whatever the catalog size.
+    missing (by item and normalised text); nothing else is deleted or deactivated, except the global aliases the
+    file lists as ``retired_aliases`` (a wording that proved misleading: « armoire forte » is a safe, not a charging
+    cabinet); aliases learnt by a collectivité are kept. A bounded number of queries, whatever the catalog size.
     """
     data = read_seed(path)
     cpv_created = _ensure_cpv_codes(data)
     families, families_created, families_updated = _upsert_families(data["families"])
     items, items_created, items_updated = _upsert_items(data["items"], families)
     aliases_created = _add_aliases(data["items"], items)
-    return SeedResult(cpv_created, families_created, families_updated, items_created, items_updated, aliases_created)
+    aliases_retired = _retire_aliases(data.get("retired_aliases", []), items)
+    return SeedResult(
+        cpv_created, families_created, families_updated, items_created, items_updated, aliases_created, aliases_retired
+    )
 
 
 def _ensure_cpv_codes(data: dict[str, Any]) -> int:
@@ -155,3 +162,16 @@ def _add_aliases(rows: list[dict[str, Any]], items: dict[str, CatalogItem]) -> i
             new.append(CatalogAlias(item=item, text=text[:300], normalized=normalized, status=AliasStatus.ACCEPTED))
     CatalogAlias.objects.bulk_create(new)
     return len(new)
+
+
+def _retire_aliases(rows: list[dict[str, Any]], items: dict[str, CatalogItem]) -> int:
+    """Delete the global aliases the seed withdrew (by item code and normalised text), in one query."""
+    wanted = Q()
+    for row in rows:
+        item = items.get(row["item"])
+        if item is not None:
+            wanted |= Q(item=item, normalized=matching.normalise(row["text"])[:300])
+    if not wanted:
+        return 0
+    deleted, _ = CatalogAlias.objects.filter(wanted, collectivity__isnull=True).delete()
+    return deleted

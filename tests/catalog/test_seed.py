@@ -25,6 +25,11 @@ def test_seed_file_is_complete_and_consistent():
         assert item["aliases"], item["code"]
     # both natures are covered: services are not forgotten
     assert {f["nature"] for f in data["families"]} == {"supplies", "services"}
+    # a retired alias names a real item, says why, and is no longer among that item's aliases
+    by_code = {i["code"]: i for i in data["items"]}
+    for row in data["retired_aliases"]:
+        assert row["reason"]
+        assert row["text"] not in by_code[row["item"]]["aliases"]
 
 
 @pytest.mark.django_db
@@ -94,3 +99,30 @@ def test_load_catalog_command_prints_counts():
     out = StringIO()
     call_command("load_catalog", stdout=out)
     assert "articles" in out.getvalue() and "créés" in out.getvalue()
+
+
+@pytest.mark.django_db
+def test_loading_the_seed_retires_withdrawn_global_aliases_and_keeps_learnt_ones(tmp_path):
+    from procurement.models import Collectivity
+
+    data = read_seed()
+    item_code = data["items"][0]["code"]
+    data["items"][0]["aliases"].append("armoire forte")
+    data["retired_aliases"] = []
+    old = tmp_path / "old.json"
+    old.write_text(json.dumps(data), encoding="utf-8")
+    load_seed_catalog(old)
+    item = CatalogItem.objects.get(code=item_code)
+    commune = Collectivity.objects.create(name="Commune A", kind="commune", insee_code="01001")
+    CatalogAlias.objects.create(item=item, text="armoire forte", normalized="armoire forte", collectivity=commune)
+
+    data["items"][0]["aliases"].remove("armoire forte")
+    data["retired_aliases"] = [{"item": item_code, "text": "Armoire forte", "reason": "un coffre"}]
+    new = tmp_path / "new.json"
+    new.write_text(json.dumps(data), encoding="utf-8")
+    result = load_seed_catalog(new)
+
+    assert result.aliases_retired == 1 and "retirés : 1" in str(result)
+    remaining = CatalogAlias.objects.filter(item=item, normalized="armoire forte")
+    assert list(remaining.values_list("collectivity", flat=True)) == [commune.pk]  # the learnt one stays
+    assert load_seed_catalog(new).aliases_retired == 0  # idempotent
