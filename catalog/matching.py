@@ -689,12 +689,14 @@ def _explain(
     best: _Scored,
     entry: Entry,
     status: str,
+    *,
     rival: tuple[str, float] | None = None,
     unknown: Sequence[str] = (),
     vague: bool = False,
     headless: str | None = None,
     other: str | None = None,
     foreign: tuple[Sequence[str], Sequence[str]] = ((), ()),
+    elsewhere: tuple[Sequence[str], str] | None = None,
 ) -> str:
     words = []
     for q, vocab, sim in best.matched:
@@ -731,6 +733,13 @@ def _explain(
         text += (
             f" Le texte parle de {said}, qu'aucun article ne contient, et ne dit pas {lacking} : vérifiez qu'il"
             " s'agit bien de cet article."
+        )
+    if elsewhere is not None and status == STATUS_REVIEW:
+        said = ", ".join(f"« {w} »" for w in elsewhere[0][:3])
+        verb = "figurent" if len(elsewhere[0]) > 1 else "figure"
+        text += (
+            f" Un seul mot reconnu, alors que {said} {verb} dans un autre article (« {elsewhere[1]} ») : vérifiez ce"
+            " qui est demandé."
         )
     if other and status == STATUS_REVIEW:
         text += (
@@ -856,6 +865,28 @@ LEADING_WORDS = frozenset(
 )  # fmt: skip
 
 
+# Words saying for whom a thing is: they tell items apart (« ordinateur portable direction ») but name no thing.
+WHO_WORDS = frozenset(
+    {
+        "direction", "directeur", "directrice", "administration", "administratif", "secretariat", "enseignant",
+        "professeur", "prof", "eleve", "personnel", "agent",
+    }
+)  # fmt: skip
+
+
+def _explained_elsewhere(best: _Scored, second: _Scored) -> list[str]:
+    """Words of the line the runner-up item explains and the best one, matched through one word, does not: the
+    line may combine two things (« chariot pour vidéoprojecteur ») or name another with the same word."""
+    if second.score < REVIEW_THRESHOLD:
+        return []
+    got = {q for q, _, _ in best.matched}
+    return [
+        q
+        for q, _, _ in second.matched
+        if q not in got and q.isalpha() and len(q) > 2 and q not in CONTEXT_WORDS and q not in WHO_WORDS
+    ]
+
+
 def _other_head(sub: _SubIndex, best: _Scored, query: _Query) -> str | None:
     """The word a line opens with when it names a thing of the catalog that the item is not: « chargeur » in
     « chargeur ordinateur portable » is said first, so the line asks for a charger, not for the computer it fits.
@@ -901,6 +932,10 @@ def _match_query(index: Index, query: list[str], scope: Hashable | None, top_k: 
         # one catalog word (« barre ») explains the line, beside a word no item uses (« gymnastique »)
         alone = len(best.doc.token_set) == 1 and len({q for q, _, _ in best.matched}) == 1
         unknown = _unknown_words(index.items, prepared) if alone else []
+        # … or beside a word another item explains (« valise de robotique »: « robotique » is a robotics kit's word)
+        elsewhere = _explained_elsewhere(best, ranked[1]) if alone and not unknown and len(ranked) > 1 else []
+        if elsewhere and status == STATUS_MATCHED:
+            status = STATUS_REVIEW
         # a word of the nomenclature no item uses (« cantine ») beside a wording the line does not cover in full
         # (« gestion de classe » for « logiciel de gestion de la cantine »): each says something the other does not
         foreign: list[str] = []
@@ -932,7 +967,18 @@ def _match_query(index: Index, query: list[str], scope: Hashable | None, top_k: 
             item_id=best.key,
             score=best.score,
             status=status,
-            explanation=_explain(best, entry, status, rival, unknown, vague, headless, other, (foreign, missing)),
+            explanation=_explain(
+                best,
+                entry,
+                status,
+                rival=rival,
+                unknown=unknown,
+                vague=vague,
+                headless=headless,
+                other=other,
+                foreign=(foreign, missing),
+                elsewhere=(elsewhere, index.entries[ranked[1].key].label) if elsewhere else None,
+            ),
             candidates=candidates[:top_k],
             cpv=entry.cpv,
             cpv_label=index.cpv_labels.get(entry.cpv, ""),

@@ -989,3 +989,15 @@ def test_a_nomenclature_word_beside_a_wording_the_line_does_not_cover_is_not_sur
     # the wording said in full stays sure, whatever the line adds about where it goes
     assert matching.match(with_canteen, "logiciel de gestion de classe").status == matching.STATUS_MATCHED
     assert matching.match(with_canteen, "casque audio pour la cantine").status == matching.STATUS_MATCHED
+
+
+def test_a_one_word_match_beside_a_word_another_item_explains_is_not_sure(index):
+    """« valise de robotique » is no tablet case: the case's one-word alias « valise » matches, but « robotique »
+    is the word of other items. A word saying for whom (« direction ») is no other thing."""
+    case = matching.match(index, "valise de robotique")
+    assert case.status == matching.STATUS_REVIEW
+    assert "« robotique » figure dans un autre article" in case.explanation
+
+    assert matching.match(index, "valise").status == matching.STATUS_MATCHED
+    assert matching.match(index, "valise pour les enseignants").status == matching.STATUS_MATCHED
+    assert "autre article" not in matching.match(index, "valise (direction)").explanation
