@@ -218,17 +218,32 @@ def _size_ranges(tokens: Iterable[str]) -> Iterator[tuple[float, float, str]]:
     for token in tokens:
         m = _MEASURE_RE.match(token)
         if m and previous is not None and previous < float(m.group(1)):
-            yield previous, float(m.group(1)), m.group(2)
+            unit, factor = _UNIT_SCALE.get(m.group(2), (m.group(2), 1.0))
+            yield previous * factor, float(m.group(1)) * factor, unit
         try:
             previous = float(token)
         except ValueError:
             previous = None
 
 
+_PAPER_RE = re.compile(r"^a([0-6])$")  # paper formats: A4, A3… (a printer, a scanner, a copier)
+_UNIT_SCALE = {"to": ("go", 1000.0), "mo": ("go", 0.001)}  # capacities compare in one unit: 1 To is no 512 Go
+
+
+def _size(token: str) -> tuple[float, str] | None:
+    """A size token's value and unit, capacities in Go ("1to" → 1000, "go"; "a3" → 3, "format"), else None."""
+    if m := _MEASURE_RE.match(token):
+        unit, factor = _UNIT_SCALE.get(m.group(2), (m.group(2), 1.0))
+        return float(m.group(1)) * factor, unit
+    if m := _PAPER_RE.match(token):
+        return float(m.group(1)), "format"
+    return None
+
+
 def _measure_unit(token: str) -> str | None:
-    """The unit of a size token ("75pouce" → "pouce"), None for other tokens."""
-    m = _MEASURE_RE.match(token)
-    return m.group(2) if m else None
+    """The unit of a size token ("75pouce" → "pouce", "1to" → "go", "a4" → "format"), None for other tokens."""
+    size = _size(token)
+    return size[1] if size else None
 
 
 class _SubIndex:
@@ -586,8 +601,8 @@ def _measure_conflicts(sub: _SubIndex, query: _Query, key: int | str, known: fro
     for q, unit in query.measures:
         if q in known or unit not in units:
             continue
-        value = float(_MEASURE_RE.match(q).group(1))
-        sizes = (float(m.group(1)) for t in known if (m := _MEASURE_RE.match(t)) and m.group(2) == unit)
+        value = _size(q)[0]
+        sizes = (size[0] for t in known if (size := _size(t)) and size[1] == unit)
         if any(_same_size(size, value) for size in sizes):
             continue
         if any(low <= value <= high for low, high, u in sub.ranges.get(key, ()) if u == unit):
@@ -760,6 +775,8 @@ _UNIT_WORDS = {"pouce", "port", "place", "poste", "an"}  # written out, plural f
 
 def _readable_measure(token: str) -> str:
     """ "55pouce" → "55 pouces", "64go" → "64 Go"."""
+    if _PAPER_RE.match(token):
+        return token.upper()
     m = _MEASURE_RE.match(token)
     if m is None:
         return token

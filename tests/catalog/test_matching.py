@@ -221,8 +221,28 @@ def test_a_size_outside_the_item_range_still_needs_review(index):
 
 
 @pytest.mark.parametrize(
+    ("text", "right_size", "item_id", "size"),
+    [
+        ("scanner A3", "scanner A4", "scanner-documents", "A3"),
+        ("disque SSD 1 To", "disque SSD 512 Go", "ssd-interne", "1 To"),
+    ],
+)
+def test_paper_formats_and_capacities_in_to_are_sizes(index, text, right_size, item_id, size):
+    """An A4 scanner does not do A3; 1 To is no 512 Go (capacities compare in one unit)."""
+    result = matching.match(index, text)
+    assert (result.item_id, result.status) == (item_id, matching.STATUS_REVIEW)
+    assert f"Taille demandée ({size}) absente de cet article." in result.explanation
+    right = matching.match(index, right_size)
+    assert (right.item_id, right.status) == (item_id, matching.STATUS_MATCHED)
+
+
+@pytest.mark.parametrize(
     ("text", "item_id", "size"),
-    [("ENI 55 pouces", "eni-65", "55 pouces"), ("clé USB 64 Go", "cle-usb", "64 Go")],
+    [
+        ("ENI 55 pouces", "eni-65", "55 pouces"),
+        ("clé USB 64 Go", "cle-usb", "64 Go"),
+        ("imprimante multifonction couleur A3", "multifonction-laser-couleur", "A3"),  # a paper format is a size
+    ],
 )
 def test_an_item_of_another_size_is_never_matched_without_review(index, text, item_id, size):
     result = matching.match(index, text)
