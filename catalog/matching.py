@@ -70,6 +70,9 @@ AMBIGUITY_MARGIN = 3.0  # a "matched" best item this close to a different runner
 CPV_THRESHOLD = 60.0  # minimum score for the CPV fallback to propose a code
 MAX_TEXT_LENGTH = 2000  # longer texts are refused (a need line holds 1,000 characters)
 MAX_QUERY_TOKENS = 40  # only the first tokens of a long line are used
+LINE_HEAD_WORDS = 4  # the first tokens of a need line count in full (numbers and sizes included)…
+LINE_TAIL_DECAY = 0.2  # … each next one counts this much less…
+LINE_TAIL_FLOOR = 0.5  # … down to this share
 MAX_CANDIDATES = 60  # documents scored with rapidfuzz per line, after the cheap pre-ranking
 FUZZY_TOKEN_CUTOFF = 85.0  # rapidfuzz ratio for a typo to count as a vocabulary token
 UNKNOWN_TOKEN_WEIGHT = 0.4  # weight of a short line word that no catalog item uses ("CM1", "ce2")
@@ -933,9 +936,20 @@ def _other_head(sub: _SubIndex, best: _Scored, query: _Query) -> str | None:
     return head
 
 
+def _line_strength(query: Sequence[str]) -> dict[str, float]:
+    """How much each word of a need line counts by its place: the first words name the thing, the later ones add
+    detail. A long line copied from a quote (« Ordinateur portable 14 pouces Intel Core i5 16 Go RAM SSD 512 Go
+    Windows 11 Pro ») is a laptop, not the Windows licence its last words describe as well."""
+    strength: dict[str, float] = {}
+    for position, token in enumerate(query):
+        weight = max(LINE_TAIL_FLOOR, 1.0 - LINE_TAIL_DECAY * max(0, position - LINE_HEAD_WORDS + 1))
+        strength[token] = max(strength.get(token, 0.0), weight)
+    return strength
+
+
 def _match_query(index: Index, query: list[str], scope: Hashable | None, top_k: int) -> MatchResult:
     query = _without_place_names(index.items, query)
-    prepared = _prepare_query(index.items, query)
+    prepared = _prepare_query(index.items, query, _line_strength(query))
     ranked = _rank(index.items, prepared, scope, keep=max(top_k, 2), prune=True)
     candidates = tuple(Candidate(s.key, index.entries[s.key].label, s.score) for s in ranked[: max(top_k, 1)])
     best = ranked[0] if ranked else None

@@ -1021,3 +1021,17 @@ def test_a_one_word_match_beside_a_word_another_item_explains_is_not_sure(index)
     assert matching.match(index, "valise").status == matching.STATUS_MATCHED
     assert matching.match(index, "valise pour les enseignants").status == matching.STATUS_MATCHED
     assert "autre article" not in matching.match(index, "valise (direction)").explanation
+
+
+@pytest.mark.parametrize(
+    ("text", "item_id"),
+    [
+        ("Ordinateur portable 14 pouces Intel Core i5 16 Go RAM SSD 512 Go Windows 11 Pro", "pc-portable-eleve-14"),
+        ("Tablette iPad 10e génération 64 Go Wi-Fi avec coque renforcée", "tablette-ipad"),
+        ("Chromebook 11,6 pouces 4 Go 32 Go eMMC licence CEU incluse", "chromebook-eleve-11"),
+    ],
+)
+def test_a_long_line_copied_from_a_quote_is_the_thing_it_opens_with(index, text, item_id):
+    """The last words of a spec line (« Windows 11 Pro », « coque renforcée », « licence CEU ») describe the thing
+    named first; they do not make it a licence or a case."""
+    assert matching.match(index, text).item_id == item_id
