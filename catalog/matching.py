@@ -119,6 +119,7 @@ TRANSPOSITION_SIMILARITY = 0.9  # two neighbouring letters swapped: as sure as a
 LOOSE_SPELLING = 82.0  # below FUZZY_TOKEN_CUTOFF, a word this close to the vocabulary is a typo, not another word
 # Memoisation
 MATCH_CACHE_SIZE = 20_000  # distinct (normalised text, scope) results kept per index
+SUGGESTION_CACHE_SIZE = 2_000  # distinct texts whose CPV suggestions are kept per index
 PREPARE_CACHE_SIZE = 50_000  # distinct raw texts whose normalisation is kept
 
 STATUS_MATCHED = "matched"
@@ -463,6 +464,7 @@ class Index:
             code[:2] for code in [*(e.cpv for e in self.entries.values()), *self.family_cpv.values()] if code
         )
         self._match = functools.lru_cache(maxsize=MATCH_CACHE_SIZE)(self._match_query)
+        self._suggest = functools.lru_cache(maxsize=SUGGESTION_CACHE_SIZE)(self._cpv_suggestions)
 
     def __len__(self) -> int:
         return len(self.entries)
@@ -470,9 +472,13 @@ class Index:
     def clear_cache(self) -> None:
         """Forget memoised results (the index itself never changes: a changed catalog builds a new index)."""
         self._match.cache_clear()
+        self._suggest.cache_clear()
 
     def _match_query(self, query: tuple[str, ...], scope: Hashable | None, top_k: int) -> MatchResult:
         return _match_query(self, list(query), scope, top_k)
+
+    def _cpv_suggestions(self, text: str, limit: int) -> tuple[CpvGuess, ...]:
+        return tuple(_cpv_suggestions(self, text, limit))
 
 
 def _doc(key: int | str, text: str, kind: str, scope: Hashable | None) -> _Doc:
@@ -1076,9 +1082,14 @@ def predict_cpv(index: Index, text: str) -> CpvGuess | None:
 def cpv_suggestions(index: Index, text: str, limit: int = 5) -> list[CpvGuess]:
     """Codes of the nomenclature a buyer may choose for a text no catalog item fits, best first: the code
     ``predict_cpv`` decides, then the other codes whose wordings come closest to the text and buy the same kind of
-    thing (supplies for a supply: « ENI 55 pouces » is not offered the installation or the training of ENI)."""
+    thing (supplies for a supply: « ENI 55 pouces » is not offered the installation or the training of ENI).
+    Memoised per index: a page shows them for each line it lists, again after each change of a row."""
     if not isinstance(text, str) or not text.strip() or not index.cpv.docs:
         return []
+    return list(index._suggest(text[:MAX_TEXT_LENGTH], limit))
+
+
+def _cpv_suggestions(index: Index, text: str, limit: int) -> list[CpvGuess]:
     best = predict_cpv(index, text)
     out = [best] if best is not None else []
     kind = code_kind(best.code) if best is not None else None

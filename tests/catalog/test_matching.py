@@ -510,6 +510,19 @@ def test_cpv_suggestions_start_with_the_predicted_code_then_the_closest_others(c
     }
 
 
+def test_cpv_suggestions_are_memoised_per_index_and_never_shared_as_one_list(cpv_index):
+    text = "Tablettes numériques pour les élèves"
+    first = matching.cpv_suggestions(cpv_index, text)
+    hits = cpv_index._suggest.cache_info().hits
+    first.clear()  # a caller changing its list changes nothing for the next one
+
+    again = matching.cpv_suggestions(cpv_index, text)
+    assert again and again == matching._cpv_suggestions(cpv_index, text, 5)
+    assert cpv_index._suggest.cache_info().hits > hits
+    cpv_index.clear_cache()
+    assert cpv_index._suggest.cache_info().currsize == 0
+
+
 @pytest.mark.parametrize("text", ["", "😀", None, "x" * 10_000])
 def test_cpv_suggestions_of_nothing_are_none(cpv_index, text):
     assert all(s.code in cpv_index.cpv_labels for s in matching.cpv_suggestions(cpv_index, text))
