@@ -724,7 +724,8 @@ def _explain(
 ) -> str:
     words = []
     for q, vocab, sim in best.matched:
-        words.append(vocab if sim >= 0.999 else f"{vocab} (lu « {q} »)")
+        word = _readable_measure(vocab)
+        words.append(word if sim >= 0.999 else f"{word} (lu « {_readable_measure(q)} »)")
     words_text = ", ".join(dict.fromkeys(words)) or "aucun"
     via = {
         "label": "le libellé",
@@ -767,8 +768,8 @@ def _explain(
         )
     if other and status == STATUS_REVIEW:
         text += (
-            f" Le texte commence par « {other} », que cet article ne contient pas : vérifiez qu'il ne s'agit pas"
-            " d'un accessoire ou d'une pièce de cet article."
+            f" Le texte commence par « {other} », que cet article ne contient pas : vérifiez qu'il ne demande pas"
+            " autre chose (un accessoire, une pièce, un service)."
         )
     if rival is not None:
         text += (

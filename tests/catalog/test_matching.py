@@ -1048,3 +1048,8 @@ def test_a_long_line_copied_from_a_quote_is_the_thing_it_opens_with(index, text,
     """The last words of a spec line (« Windows 11 Pro », « coque renforcée », « licence CEU ») describe the thing
     named first; they do not make it a licence or a case."""
     assert matching.match(index, text).item_id == item_id
+
+
+def test_the_explanation_writes_sizes_as_a_buyer_does(index):
+    result = matching.match(index, "ENI 75 pouces")
+    assert "75 pouces" in result.explanation and "75pouce" not in result.explanation
