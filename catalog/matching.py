@@ -445,6 +445,20 @@ class Index:
                 alias = alias if isinstance(alias, AliasText) else AliasText(alias)
                 docs.append(_doc(entry.item_id, alias.text, "alias" if alias.scope is None else "learnt", alias.scope))
         self.family_cpv: dict[str, str] = dict(family_cpv or {})
+        # the things the catalog sells, by the head word of its supplies' labels (« tablette », « ordinateur »)
+        self.object_words = (
+            frozenset(
+                words[0]
+                for e in self.entries.values()
+                if code_kind(e.cpv or "0") == "supply" and (words := tokens(e.label))
+            )
+            - CONTEXT_WORDS
+            - LEADING_WORDS
+        )
+        self.label_objects: dict[int | str, tuple[str, ...]] = {
+            key: tuple(t for t in dict.fromkeys(tokens(e.label)) if t in self.object_words)
+            for key, e in self.entries.items()
+        }
         self.cpv_labels: dict[str, str] = dict(cpv_labels)
         cpv_docs = [_doc(code, label, "cpv", None) for code, label in self.cpv_labels.items()]
         cpv_docs += [_doc(code, text, "cpv_synonym", None) for code, text in cpv_synonyms if code in self.cpv_labels]
@@ -721,6 +735,7 @@ def _explain(
     other: str | None = None,
     foreign: tuple[Sequence[str], Sequence[str]] = ((), ()),
     elsewhere: tuple[Sequence[str], str] | None = None,
+    objects: tuple[Sequence[str], Sequence[str]] | None = None,
 ) -> str:
     words = []
     for q, vocab, sim in best.matched:
@@ -766,6 +781,10 @@ def _explain(
             f" Un seul mot reconnu, alors que {said} {verb} dans un autre article (« {elsewhere[1]} ») : vérifiez ce"
             " qui est demandé."
         )
+    if objects is not None and status == STATUS_REVIEW:
+        said = ", ".join(f"« {w} »" for w in objects[0][:3])
+        lacking = ", ".join(f"« {w} »" for w in objects[1][:3])
+        text += f" Le texte parle de {said} et cet article de {lacking} : vérifiez qu'il s'agit bien de celui-ci."
     if other and status == STATUS_REVIEW:
         text += (
             f" Le texte commence par « {other} », que cet article ne contient pas : vérifiez qu'il ne demande pas"
@@ -914,6 +933,18 @@ def _explained_elsewhere(best: _Scored, second: _Scored) -> list[str]:
     ]
 
 
+def _other_objects(index: Index, best: _Scored, query: _Query) -> tuple[list[str], list[str]] | None:
+    """(things the line names and the item does not, things the item's label names and the line does not), when
+    both exist: a service or an accessory for another thing. None otherwise."""
+    got = {q for q, _, _ in best.matched}
+    used = {v for _, v, _ in best.matched}
+    said = [q for q in query.unique if q not in got and any(v in index.object_words for v, _ in query.expansions[q])]
+    if not said:
+        return None
+    lacking = [t for t in index.label_objects[best.key] if t not in used]
+    return (said, lacking) if lacking else None
+
+
 def _other_head(sub: _SubIndex, best: _Scored, query: _Query) -> str | None:
     """The word a line opens with when it names a thing of the catalog that the item is not: « chargeur » in
     « chargeur ordinateur portable » is said first, so the line asks for a charger, not for the computer it fits.
@@ -982,6 +1013,11 @@ def _match_query(index: Index, query: list[str], scope: Hashable | None, top_k: 
             foreign = [q for q in _unknown_words(index.items, prepared) if q in index.items.real_words]
             if foreign:
                 status = STATUS_REVIEW
+        # the line names one thing of the catalog and the item another (« extension de garantie tablettes » for the
+        # computers' warranty extension)
+        objects = _other_objects(index, best, prepared) if status == STATUS_MATCHED else None
+        if objects:
+            status = STATUS_REVIEW
         # a line of one word that is only part of the wording (« ordinateur », « maintenance ») says too little
         vague = len(prepared.unique) == 1 and len(best.doc.token_set) > 1 and not best.conflicts
         if vague and status == STATUS_MATCHED:
@@ -1016,6 +1052,7 @@ def _match_query(index: Index, query: list[str], scope: Hashable | None, top_k: 
                 other=other,
                 foreign=(foreign, missing),
                 elsewhere=(elsewhere, index.entries[ranked[1].key].label) if elsewhere else None,
+                objects=objects,
             ),
             candidates=candidates[:top_k],
             cpv=entry.cpv,

@@ -1053,3 +1053,18 @@ def test_a_long_line_copied_from_a_quote_is_the_thing_it_opens_with(index, text,
 def test_the_explanation_writes_sizes_as_a_buyer_does(index):
     result = matching.match(index, "ENI 75 pouces")
     assert "75 pouces" in result.explanation and "75pouce" not in result.explanation
+
+
+def test_a_line_naming_another_thing_than_the_item_is_not_sure(index):
+    """« extension de garantie tablettes » is no warranty extension for computers, and « formation des
+    enseignants aux tablettes » no training on interactive displays, though their wordings match."""
+    for text, said, lacking in [
+        ("extension de garantie tablettes", "tablette", "ordinateur"),
+        ("formation des enseignants aux tablettes", "tablette", "ecran"),
+    ]:
+        result = matching.match(index, text)
+        assert result.status == matching.STATUS_REVIEW, text
+        assert f"Le texte parle de « {said} » et cet article de « {lacking} »" in result.explanation
+    # the thing of the item itself, or no thing at all, keeps the match sure
+    assert matching.match(index, "extension de garantie ordinateurs").status == matching.STATUS_MATCHED
+    assert matching.match(index, "formation des enseignants").status == matching.STATUS_MATCHED
