@@ -18,6 +18,8 @@ from django.utils import timezone
 
 from catalog import matching
 from catalog.models import AliasStatus, CatalogAlias, CatalogItem, CpvCode, Family
+from catalog.services import ALIAS_AUDIT_FIELDS
+from procurement.audit import audit_record_many, snapshot
 
 SEED_PATH = Path(__file__).resolve().parent / "data" / "seed_catalog.json"
 ITEM_FIELDS = ["family_id", "label", "cpv_id", "unit", "reference_unit_price_ht", "price_basis", "min_specs"]
@@ -165,13 +167,33 @@ def _add_aliases(rows: list[dict[str, Any]], items: dict[str, CatalogItem]) -> i
 
 
 def _retire_aliases(rows: list[dict[str, Any]], items: dict[str, CatalogItem]) -> int:
-    """Delete the global aliases the seed withdrew (by item code and normalised text), in one query."""
+    """Delete the global aliases the seed withdrew (by item code and normalised text), each with an audit row
+    ``catalog_alias.retire`` giving the reason; three queries whatever their number."""
     wanted = Q()
+    reasons: dict[tuple[int, str], str] = {}
     for row in rows:
         item = items.get(row["item"])
         if item is not None:
-            wanted |= Q(item=item, normalized=matching.normalise(row["text"])[:300])
+            normalized = matching.normalise(row["text"])[:300]
+            wanted |= Q(item=item, normalized=normalized)
+            reasons[(item.pk, normalized)] = row.get("reason", "")
     if not wanted:
         return 0
-    deleted, _ = CatalogAlias.objects.filter(wanted, collectivity__isnull=True).delete()
-    return deleted
+    retired = list(CatalogAlias.objects.filter(wanted, collectivity__isnull=True).select_related("item"))
+    if not retired:
+        return 0
+    audit_record_many(
+        actor=None,
+        action="catalog_alias.retire",
+        changes=[
+            (
+                alias,
+                None,
+                snapshot(alias, ALIAS_AUDIT_FIELDS),
+                {"reason": reasons.get((alias.item_id, alias.normalized), "")},
+            )
+            for alias in retired
+        ],
+    )
+    CatalogAlias.objects.filter(pk__in=[alias.pk for alias in retired]).delete()
+    return len(retired)

@@ -69,6 +69,7 @@ ACTION_LABELS = {
     "catalog_alias.reject": "Synonyme refusé",
     "catalog_alias.supersede": "Synonyme remplacé par une correction de la collectivité",
     "catalog_alias.forget": "Synonyme appris retiré par la collectivité",
+    "catalog_alias.retire": "Synonyme retiré du catalogue de référence",
     "reference.import_collectivites": "Référentiel des collectivités importé",
     "reference.import_etablissements": "Référentiel des établissements importé",
     "reference.import_territoire": "Territoire de démonstration chargé",

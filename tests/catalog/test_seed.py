@@ -4,6 +4,7 @@ import pytest
 
 from catalog.models import AliasStatus, CatalogAlias, CatalogItem, CpvCode, Family
 from catalog.seed import load_seed_catalog, read_seed
+from procurement.models import AuditEvent
 
 UNITS = {"unite", "lot", "licence", "abonnement", "forfait", "jour", "heure", "mois", "an", "metre"}
 
@@ -126,3 +127,6 @@ def test_loading_the_seed_retires_withdrawn_global_aliases_and_keeps_learnt_ones
     remaining = CatalogAlias.objects.filter(item=item, normalized="armoire forte")
     assert list(remaining.values_list("collectivity", flat=True)) == [commune.pk]  # the learnt one stays
     assert load_seed_catalog(new).aliases_retired == 0  # idempotent
+    event = AuditEvent.objects.get(action="catalog_alias.retire")
+    assert event.actor is None and event.after == {"reason": "un coffre"}
+    assert event.before["text"] == "armoire forte"
