@@ -42,7 +42,7 @@ import math
 import re
 from collections import defaultdict
 from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from rapidfuzz import fuzz, process
@@ -863,7 +863,42 @@ def match(index: Index, text: str, top_k: int = 3, scope: Hashable | None = None
     query = prepare(text)
     if isinstance(query, str):
         return _refuse(query)
-    return index._match(query, scope if scope in index.items.scopes else None, top_k)
+    result = index._match(query, scope if scope in index.items.scopes else None, top_k)
+    if result.status == STATUS_MATCHED and _LIST_RE.search(text):
+        return _one_thing_at_a_time(index, text, result)
+    return result
+
+
+def _one_thing_at_a_time(index: Index, text: str, result: MatchResult) -> MatchResult:
+    """A sure match for a line listing several things of the catalog (« tablettes et coques », « ordinateurs et
+    écrans ») goes to review, unless the item sells them together (« Ensemble clavier et souris »): each thing is
+    pooled with the same needs of other members, so it needs a line of its own."""
+    things = _things_listed(index, text)
+    if not things:
+        return result
+    label = index.entries[result.item_id].label
+    sold_together = set(index.label_objects[result.item_id]) if _things_listed(index, label) else set()
+    if set(things) <= sold_together:
+        return result
+    listed = ", ".join(f"« {t} »" for t in things[:4])
+    explanation = result.explanation.replace("Rapprochement sûr", "Rapprochement à vérifier", 1) + (
+        f" La ligne semble demander plusieurs choses ({listed}) : déclarez-en une par ligne."
+    )
+    return replace(result, status=STATUS_REVIEW, explanation=explanation[:500])
+
+
+# "tablettes et coques", "ENI + PC OPS", "clavier, souris": the separators of a list of things
+_LIST_RE = re.compile(r"\s+(?:et|\+|&)\s+|\s*[,;+]\s*", re.IGNORECASE)
+
+
+def _things_listed(index: Index, text: str) -> list[str]:
+    """The things of the catalog a text lists, one per part (its first thing word), when it lists several."""
+    things: list[str] = []
+    for part in _LIST_RE.split(text[:MAX_TEXT_LENGTH]):
+        thing = next((t for t in tokens(part) if t in index.object_words), None)
+        if thing is not None and thing not in things:
+            things.append(thing)
+    return things if len(things) > 1 else []
 
 
 # Words after which a buyer names a place ("école Jules Ferry", "collège Jean Moulin", "salle Molière") or numbers

@@ -1068,3 +1068,16 @@ def test_a_line_naming_another_thing_than_the_item_is_not_sure(index):
     # the thing of the item itself, or no thing at all, keeps the match sure
     assert matching.match(index, "extension de garantie ordinateurs").status == matching.STATUS_MATCHED
     assert matching.match(index, "formation des enseignants").status == matching.STATUS_MATCHED
+
+
+def test_a_line_listing_several_things_is_not_sure_unless_the_item_sells_them_together(index):
+    """Each thing is pooled with the same needs of other members: « tablettes et coques » needs two lines."""
+    for text in ("tablettes et coques", "ordinateurs et écrans", "PC portable avec souris et sacoche"):
+        result = matching.match(index, text)
+        assert result.status == matching.STATUS_REVIEW, text
+        assert result.explanation.startswith("Rapprochement à vérifier")
+        assert "plusieurs choses" in result.explanation and "déclarez-en une par ligne" in result.explanation
+    # a set the catalog sells as one item, and a thing with its features, stay sure
+    assert matching.match(index, "clavier et souris").status == matching.STATUS_MATCHED
+    assert matching.match(index, "switch 24 ports PoE+ manageable").status == matching.STATUS_MATCHED
+    assert matching.match(index, "coque de protection pour tablette").status == matching.STATUS_MATCHED
