@@ -787,7 +787,7 @@ def _explain(
         text += f" Le texte parle de {said} et cet article de {lacking} : vérifiez qu'il s'agit bien de celui-ci."
     if other and status == STATUS_REVIEW:
         text += (
-            f" Le texte commence par « {other} », que cet article ne contient pas : vérifiez qu'il ne demande pas"
+            f" Le texte porte d'abord sur « {other} », que cet article ne contient pas : vérifiez qu'il ne demande pas"
             " autre chose (un accessoire, une pièce, un service)."
         )
     if rival is not None:
@@ -999,8 +999,8 @@ def _other_head(sub: _SubIndex, best: _Scored, query: _Query) -> str | None:
     head = words[k]
     if len(head) <= 2 or not head.isalpha() or leading(head):
         return None
-    if not query.expansions[head] and head not in sub.real_words:
-        return None
+    if not query.expansions[head] and (k > 0 or head not in sub.real_words):
+        return None  # a word no item has names another thing only when it opens the line (« logiciel de maths »)
     if any(q == head for q, _, _ in best.matched):
         return None
     known = sub.tokens_of(best.key, None)

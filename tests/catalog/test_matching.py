@@ -992,21 +992,24 @@ def test_a_line_opening_with_another_catalog_thing_is_not_sure_for_the_thing_it_
 
     charger = matching.match(index, "chargeur ordinateur portable")
     assert (charger.item_id, charger.status) == ("pc", matching.STATUS_REVIEW)
-    assert "commence par « chargeur »" in charger.explanation
+    assert "porte d'abord sur « chargeur »" in charger.explanation
     # the computer itself, with a leading adjective or a context, stays sure
     for text in ("ordinateur portable élève", "nouveau ordinateur portable", "20 ordi portables pour la classe"):
         result = matching.match(index, text)
         assert (result.item_id, result.status) == ("pc", matching.STATUS_MATCHED), text
-        assert "commence par" not in result.explanation
+        assert "porte d'abord sur" not in result.explanation
     # a word written in two (« video projecteur ») is the item's own word, not another thing
     split = matching.match(index, "video projecteur interactif")
     assert (split.item_id, split.status) == ("vp", matching.STATUS_MATCHED)
     # an unknown first word (a brand the catalog does not know) is no other thing of the catalog
-    assert "commence par" not in matching.match(index, "zorglub ordinateur portable élève").explanation
+    assert "porte d'abord sur" not in matching.match(index, "zorglub ordinateur portable élève").explanation
     # but a word of the nomenclature that no item has is one (« batterie »)
     with_batteries = matching.Index(index.entries.values(), [("31440000", "Batteries")])
     battery = matching.match(with_batteries, "batterie ordinateur portable élève")
-    assert battery.status == matching.STATUS_REVIEW and "commence par « batterie »" in battery.explanation
+    assert battery.status == matching.STATUS_REVIEW and "porte d'abord sur « batterie »" in battery.explanation
+    # … only when it opens the line: after a word of kind, it says what the thing is for (« logiciel de maths »)
+    with_maths = matching.Index(index.entries.values(), [("80000000", "Mathématiques")])
+    assert "porte d'abord" not in matching.match(with_maths, "licence mathématiques ordinateur portable").explanation
 
 
 def test_a_nomenclature_word_beside_a_wording_the_line_does_not_cover_is_not_sure(index):
