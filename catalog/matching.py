@@ -761,7 +761,7 @@ def _explain(
         verb = "n'apparaissent" if len(unknown) > 1 else "n'apparaît"
         text += f" Un seul mot reconnu, et {words} {verb} dans aucun article : vérifiez qu'il s'agit bien de celui-ci."
     if vague and status == STATUS_REVIEW:
-        text += " Un seul mot, qui ne suffit pas à désigner cet article : précisez ce qui est demandé."
+        text += " Un seul mot reconnu, qui ne suffit pas à désigner cet article : précisez ce qui est demandé."
     if headless and status == STATUS_REVIEW:
         text += (
             f" Cet article est une prestation (« {headless} ») que le texte ne demande pas : vérifiez qu'il ne s'agit"
@@ -1053,8 +1053,11 @@ def _match_query(index: Index, query: list[str], scope: Hashable | None, top_k: 
         objects = _other_objects(index, best, prepared) if status == STATUS_MATCHED else None
         if objects:
             status = STATUS_REVIEW
-        # a line of one word that is only part of the wording (« ordinateur », « maintenance ») says too little
-        vague = len(prepared.unique) == 1 and len(best.doc.token_set) > 1 and not best.conflicts
+        # a line saying one word of the catalog that is only part of the wording (« ordinateur », « PC pour salle de
+        # SVT »: « svt » is no catalog word, « salle » only says where) says too little
+        got = {q for q, _, _ in best.matched}
+        said = [q for q in prepared.unique if prepared.expansions[q] and (q not in CONTEXT_WORDS or q in got)]
+        vague = len(said) == 1 and len(best.doc.token_set) > 1 and not best.conflicts and not prepared.measures
         if vague and status == STATUS_MATCHED:
             status = STATUS_REVIEW
         if unknown and status == STATUS_MATCHED:

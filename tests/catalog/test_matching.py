@@ -919,12 +919,20 @@ def test_a_typo_too_far_to_read_is_not_an_unknown_word(index):
     assert index.items.resembles_vocabulary("muarle") and not index.items.resembles_vocabulary("gymnastique")
 
 
-@pytest.mark.parametrize("text", ["maintenance", "formation", "ordinateur", "hub"])
+@pytest.mark.parametrize(
+    "text", ["maintenance", "formation", "ordinateur", "hub", "PC pour salle de SVT", "ordinateurs ULIS"]
+)
 def test_one_word_that_is_only_part_of_a_wording_needs_a_look(index, text):
-    """« maintenance » alone was matched for sure to the maintenance of the computer park: it could be any."""
+    """« maintenance » alone was matched for sure to the maintenance of the computer park: it could be any. Words
+    no item has (« SVT ») or saying where (« salle ») do not make « PC » say more."""
     result = matching.match(index, text)
     assert result.status == matching.STATUS_REVIEW
-    assert "Un seul mot, qui ne suffit pas à désigner cet article" in result.explanation
+    assert "Un seul mot reconnu, qui ne suffit pas à désigner cet article" in result.explanation
+
+
+@pytest.mark.parametrize("text", ["classe mobile", "ENT lycée", "intervention sur site"])
+def test_a_context_word_of_the_wording_itself_is_a_word_said(index, text):
+    assert matching.match(index, text).status == matching.STATUS_MATCHED
 
 
 @pytest.mark.parametrize("text", ["casque", "tablette", "VPI", "webcam"])
