@@ -864,7 +864,8 @@ def match(index: Index, text: str, top_k: int = 3, scope: Hashable | None = None
     if isinstance(query, str):
         return _refuse(query)
     result = index._match(query, scope if scope in index.items.scopes else None, top_k)
-    if result.status == STATUS_MATCHED and _LIST_RE.search(text):
+    # a wording of the item written exactly (score 100: an alias, or one the collectivité taught) is taken as it is
+    if result.status == STATUS_MATCHED and result.score < 100.0 and _LIST_RE.search(text):
         return _one_thing_at_a_time(index, text, result)
     return result
 

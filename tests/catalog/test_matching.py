@@ -1092,3 +1092,25 @@ def test_a_line_listing_several_things_is_not_sure_unless_the_item_sells_them_to
     assert matching.match(index, "clavier et souris").status == matching.STATUS_MATCHED
     assert matching.match(index, "switch 24 ports PoE+ manageable").status == matching.STATUS_MATCHED
     assert matching.match(index, "coque de protection pour tablette").status == matching.STATUS_MATCHED
+
+
+def test_a_wording_the_collectivite_taught_is_sure_again_whatever_the_rules_for_doubtful_lines(index):
+    """Confirming a line teaches its wording: the same text is then matched for sure, even one the rules send to
+    review (several things listed, another thing named first, a vague word)."""
+    for text in ("tablettes et coques", "chargeur ordinateur portable", "PC pour salle de SVT", "maintenance"):
+        proposed = matching.match(index, text)
+        assert proposed.status == matching.STATUS_REVIEW, text
+        entries = [
+            matching.Entry(
+                e.item_id,
+                e.label,
+                [*e.aliases, *([matching.AliasText(text, 7)] if e.item_id == proposed.item_id else [])],
+                e.family,
+                e.cpv,
+            )
+            for e in index.entries.values()
+        ]
+        taught = matching.Index(entries, index.cpv_labels.items())
+        again = matching.match(taught, text.upper(), scope=7)
+        assert (again.item_id, again.status) == (proposed.item_id, matching.STATUS_MATCHED), text
+        assert matching.match(taught, text).status == matching.STATUS_REVIEW  # other collectivités still check
