@@ -455,6 +455,10 @@ class Index:
             - CONTEXT_WORDS
             - LEADING_WORDS
         )
+        # how the catalog writes its words, to show them in explanations (« écran », « ENI », not « ecran », « eni »)
+        self.display = _display_forms(
+            text for e in self.entries.values() for text in (e.label, *(a for a in e.aliases if _global(a)))
+        )
         self.label_objects: dict[int | str, tuple[str, ...]] = {
             key: tuple(t for t in dict.fromkeys(tokens(e.label)) if t in self.object_words)
             for key, e in self.entries.items()
@@ -493,6 +497,28 @@ class Index:
 
     def _cpv_suggestions(self, text: str, limit: int) -> tuple[CpvGuess, ...]:
         return tuple(_cpv_suggestions(self, text, limit))
+
+
+def _global(alias: AliasText | str) -> bool:
+    return not isinstance(alias, AliasText) or alias.scope is None
+
+
+_WORD_RE = re.compile(r"[^\W\d_]+")
+
+
+def _display_forms(texts: Iterable[AliasText | str]) -> dict[str, str]:
+    """Token → the way the catalog writes it: accents (« écran »), acronyms in capitals (« ENI »). Only forms that
+    are the token itself once accents are removed: « PC » is not shown for « ordinateur », its normalised form."""
+    shown: dict[str, str] = {}
+    for text in texts:
+        for word in _WORD_RE.findall(text.text if isinstance(text, AliasText) else text):
+            found = tokens(word)
+            if len(found) != 1 or strip_accents(word.lower()) != found[0]:
+                continue
+            form = word if word.isupper() and len(word) > 1 else word.lower()
+            if form != found[0] and shown.get(found[0], found[0]) == found[0]:
+                shown[found[0]] = form
+    return shown
 
 
 def _doc(key: int | str, text: str, kind: str, scope: Hashable | None) -> _Doc:
@@ -728,6 +754,7 @@ def _explain(
     entry: Entry,
     status: str,
     *,
+    shown: Mapping[str, str] | None = None,
     rival: tuple[str, float] | None = None,
     unknown: Sequence[str] = (),
     vague: bool = False,
@@ -737,10 +764,17 @@ def _explain(
     elsewhere: tuple[Sequence[str], str] | None = None,
     objects: tuple[Sequence[str], Sequence[str]] | None = None,
 ) -> str:
+    forms = shown or {}
+
+    def show(token: str) -> str:
+        return forms.get(token) or _readable_measure(token)
+
+    def quoted(tokens_: Sequence[str]) -> str:
+        return ", ".join(f"« {show(w)} »" for w in tokens_[:3])
+
     words = []
     for q, vocab, sim in best.matched:
-        word = _readable_measure(vocab)
-        words.append(word if sim >= 0.999 else f"{word} (lu « {_readable_measure(q)} »)")
+        words.append(show(vocab) if sim >= 0.999 else f"{show(vocab)} (lu « {_readable_measure(q)} »)")
     words_text = ", ".join(dict.fromkeys(words)) or "aucun"
     via = {
         "label": "le libellé",
@@ -757,38 +791,38 @@ def _explain(
         sizes = ", ".join(_readable_measure(q) for q in best.conflicts)
         text += f" Taille demandée ({sizes}) absente de cet article."
     if unknown and status == STATUS_REVIEW:
-        words = ", ".join(f"« {w} »" for w in unknown[:3])
         verb = "n'apparaissent" if len(unknown) > 1 else "n'apparaît"
-        text += f" Un seul mot reconnu, et {words} {verb} dans aucun article : vérifiez qu'il s'agit bien de celui-ci."
+        text += (
+            f" Un seul mot reconnu, et {quoted(unknown)} {verb} dans aucun article : vérifiez qu'il s'agit bien de"
+            " celui-ci."
+        )
     if vague and status == STATUS_REVIEW:
         text += " Un seul mot reconnu, qui ne suffit pas à désigner cet article : précisez ce qui est demandé."
     if headless and status == STATUS_REVIEW:
         text += (
-            f" Cet article est une prestation (« {headless} ») que le texte ne demande pas : vérifiez qu'il ne s'agit"
-            " pas plutôt du matériel lui-même."
+            f" Cet article est une prestation (« {show(headless)} ») que le texte ne demande pas : vérifiez qu'il ne"
+            " s'agit pas plutôt du matériel lui-même."
         )
     if foreign[0] and status == STATUS_REVIEW:
-        said = ", ".join(f"« {w} »" for w in foreign[0][:3])
-        lacking = ", ".join(f"« {w} »" for w in foreign[1][:3])
         text += (
-            f" Le texte parle de {said}, qu'aucun article ne contient, et ne dit pas {lacking} : vérifiez qu'il"
-            " s'agit bien de cet article."
+            f" Le texte parle de {quoted(foreign[0])}, qu'aucun article ne contient, et ne dit pas"
+            f" {quoted(foreign[1])} : vérifiez qu'il s'agit bien de cet article."
         )
     if elsewhere is not None and status == STATUS_REVIEW:
-        said = ", ".join(f"« {w} »" for w in elsewhere[0][:3])
         verb = "figurent" if len(elsewhere[0]) > 1 else "figure"
         text += (
-            f" Un seul mot reconnu, alors que {said} {verb} dans un autre article (« {elsewhere[1]} ») : vérifiez ce"
-            " qui est demandé."
+            f" Un seul mot reconnu, alors que {quoted(elsewhere[0])} {verb} dans un autre article"
+            f" (« {elsewhere[1]} ») : vérifiez ce qui est demandé."
         )
     if objects is not None and status == STATUS_REVIEW:
-        said = ", ".join(f"« {w} »" for w in objects[0][:3])
-        lacking = ", ".join(f"« {w} »" for w in objects[1][:3])
-        text += f" Le texte parle de {said} et cet article de {lacking} : vérifiez qu'il s'agit bien de celui-ci."
+        text += (
+            f" Le texte parle de {quoted(objects[0])} et cet article de {quoted(objects[1])} : vérifiez qu'il"
+            " s'agit bien de celui-ci."
+        )
     if other and status == STATUS_REVIEW:
         text += (
-            f" Le texte porte d'abord sur « {other} », que cet article ne contient pas : vérifiez qu'il ne demande pas"
-            " autre chose (un accessoire, une pièce, un service)."
+            f" Le texte porte d'abord sur « {show(other)} », que cet article ne contient pas : vérifiez qu'il ne"
+            " demande pas autre chose (un accessoire, une pièce, un service)."
         )
     if rival is not None:
         text += (
@@ -881,7 +915,7 @@ def _one_thing_at_a_time(index: Index, text: str, result: MatchResult) -> MatchR
     sold_together = set(index.label_objects[result.item_id]) if _things_listed(index, label) else set()
     if set(things) <= sold_together:
         return result
-    listed = ", ".join(f"« {t} »" for t in things[:4])
+    listed = ", ".join(f"« {index.display.get(t, t)} »" for t in things[:4])
     explanation = result.explanation.replace("Rapprochement sûr", "Rapprochement à vérifier", 1) + (
         f" La ligne semble demander plusieurs choses ({listed}) : déclarez-en une par ligne."
     )
@@ -1084,6 +1118,7 @@ def _match_query(index: Index, query: list[str], scope: Hashable | None, top_k: 
                 best,
                 entry,
                 status,
+                shown=index.display,
                 rival=rival,
                 unknown=unknown,
                 vague=vague,

@@ -1061,9 +1061,14 @@ def test_a_long_line_copied_from_a_quote_is_the_thing_it_opens_with(index, text,
     assert matching.match(index, text).item_id == item_id
 
 
-def test_the_explanation_writes_sizes_as_a_buyer_does(index):
+def test_the_explanation_writes_words_as_the_catalog_does(index):
+    """Sizes as a buyer writes them, accents and acronyms as the catalog's labels and aliases write them."""
     result = matching.match(index, "ENI 75 pouces")
-    assert "75 pouces" in result.explanation and "75pouce" not in result.explanation
+    assert "mots reconnus ENI, 75 pouces" in result.explanation and "75pouce" not in result.explanation
+    screen = matching.match(index, "ecran numerique interactif 65 pouces")
+    assert "mots reconnus écran, numérique, interactif" in screen.explanation
+    # a normalised word is never shown in a form meaning something else (« PC » normalises to « ordinateur »)
+    assert index.display.get("ordinateur", "ordinateur") == "ordinateur"
 
 
 def test_a_line_naming_another_thing_than_the_item_is_not_sure(index):
@@ -1071,7 +1076,7 @@ def test_a_line_naming_another_thing_than_the_item_is_not_sure(index):
     enseignants aux tablettes » no training on interactive displays, though their wordings match."""
     for text, said, lacking in [
         ("extension de garantie tablettes", "tablette", "ordinateur"),
-        ("formation des enseignants aux tablettes", "tablette", "ecran"),
+        ("formation des enseignants aux tablettes", "tablette", "écran"),
     ]:
         result = matching.match(index, text)
         assert result.status == matching.STATUS_REVIEW, text
