@@ -81,6 +81,7 @@ CONTEXT_WEIGHT = 0.5  # words saying where or why, not what ("salle", "classe", 
 NUMBER_WEIGHT_FACTOR = 0.35  # bare numbers matter less than words ("12" in "salle 12"); sizes ("75pouce") do not
 SPELLING_SHARE = 0.15  # share of rapidfuzz's token_set_ratio in a wording's score, the rest is IDF coverage
 MEASURE_CONFLICT_PENALTY = 8.0  # per size of the line contradicted by the item (75 pouces asked, 86 offered)
+BARE_SIZE_MIN = 100  # a number written alone from this value on is read as a size when the vocabulary has it
 SIZE_TOLERANCE = 0.05  # sizes this close are the same size ("15 pouces" is how buyers write 15.6-inch laptops)
 # CPV guessing
 CPV_DOC_SHARE = 0.45  # a code must explain the text more than the text must cover a (long, formal) CPV label
@@ -578,6 +579,15 @@ def _prepare_query(
         for q in unique
     }
     measures = [(q, unit) for q in query if (unit := _measure_unit(q))]
+    # a large number written alone stands for the sizes of the vocabulary that have it (« APC 1500 » → 1500 VA);
+    # small ones are too often a version or a generation (« iPad 10 », « Android 13 »)
+    measures += [
+        (size, unit)
+        for q in dict.fromkeys(query)
+        if q.isdigit() and int(q) >= BARE_SIZE_MIN
+        for size in sub.sizes_by_number.get(q, ())
+        if (unit := _measure_unit(size))
+    ]
     return _Query(
         tokens=query,
         unique=unique,

@@ -220,6 +220,15 @@ def test_a_size_outside_the_item_range_still_needs_review(index):
     assert "Taille demandée (15 m)" in result.explanation
 
 
+def test_a_large_number_alone_is_read_as_a_size_of_the_vocabulary(index):
+    """« APC Back-UPS 1500 » is a 1,500 VA UPS, not the 600–800 VA one its brand alias names; a number within the
+    item's range, or a small one (a version, a generation), is no conflict."""
+    apc = matching.match(index, "APC Back-UPS 1500")
+    assert apc.status == matching.STATUS_REVIEW and "Taille demandée (1500 VA)" in apc.explanation
+    assert matching.match(index, "onduleur APC 700").status == matching.STATUS_MATCHED
+    assert matching.match(index, "iPad 10").status == matching.STATUS_MATCHED
+
+
 @pytest.mark.parametrize(
     ("text", "right_size", "item_id", "size"),
     [
