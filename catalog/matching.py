@@ -1150,7 +1150,10 @@ def _fallback(index: Index, query: list[str], best: _Scored | None, candidates: 
     reason = "aucun article du catalogue ne correspond suffisamment"
     if best is not None:
         reason += f" (meilleur : « {index.entries[best.key].label} », score {score:.0f}/100)"
-    guess = _guess_cpv(index, [(t, 1.0) for t in dict.fromkeys(query)], use_items=False)
+    # the nomenclature's vocabulary is vast: a word of the line read as a typo of one of its words (« latitude » for
+    # « laitue ») proves nothing, so a code is proposed only when a word of the line is one of them as written
+    known = any(t in index.cpv.postings for t in query)
+    guess = _guess_cpv(index, [(t, 1.0) for t in dict.fromkeys(query)], use_items=False) if known else None
     if guess is not None and guess.score >= CPV_THRESHOLD:
         explanation = (
             f"Non reconnue : {reason}. Code CPV proposé : {guess.code} {guess.label} (score {guess.score:.0f}/100)."

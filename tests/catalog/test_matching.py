@@ -323,6 +323,16 @@ def test_cpv_fallback_proposes_a_code_when_no_item_fits(index):
     assert "Code CPV proposé" in result.explanation
 
 
+def test_cpv_fallback_needs_a_word_of_the_nomenclature_as_written():
+    """« Dell Latitude 3440 » is no lettuce: a brand or model read as a typo of a label's word proposes nothing."""
+    index = matching.Index(
+        [matching.Entry(1, "Tablette tactile", ["ipad"])], [("03221310", "Laitues"), ("15000000", "Produits laitiers")]
+    )
+    assert matching.match(index, "laitues").cpv == "03221310"
+    result = matching.match(index, "Dell Latitude 3440")
+    assert (result.status, result.cpv, result.cpv_fallback) == (matching.STATUS_UNMATCHED, "", False)
+
+
 def test_index_without_cpv_labels_gives_no_fallback():
     index = matching.Index([matching.Entry(1, "Tablette tactile", ["ipad"])])
     result = matching.match(index, "fournitures scolaires")
