@@ -104,6 +104,8 @@ _PHRASES = [
     (re.compile(r"\bpare\s+feu"), "parefeu", "feu"),
     (re.compile(r"\bhaut\s+parleur"), "hautparleur", "parleur"),
     (re.compile(r"\bweb\s+cam"), "webcam", "web"),
+    # a website is no internet access nor a place (« site » alone says where: « par site », « sur site »)
+    (re.compile(r"\bsites?\s+(?:internet|web|www)\b"), "siteweb", "site"),
     (re.compile(r"\bweb\s+radio"), "webradio", "web"),
     (re.compile(r"\be\s+mail"), "email", "mail"),
     (re.compile(r"\b2\s+en\s+1\b"), "2en1", "en"),

@@ -28,6 +28,7 @@ def index() -> matching.Index:
         ("<p>Vidéoprojecteur <b>interactif</b></p>", "videoprojecteur interactif"),
         ("Vidéo-projecteur", "videoprojecteur"),
         ("borne Wi-Fi", "borne wifi"),
+        ("Site Internet de l'école", "siteweb ecole"),
         ("tablette 10 pouces", "tablette 10pouce"),
         ("tablette 10p", "tablette 10pouce"),
         ('tablette 10"', "tablette 10pouce"),
@@ -1138,3 +1139,11 @@ def test_a_wording_the_collectivite_taught_is_sure_again_whatever_the_rules_for_
         again = matching.match(taught, text.upper(), scope=7)
         assert (again.item_id, again.status) == (proposed.item_id, matching.STATUS_MATCHED), text
         assert matching.match(taught, text).status == matching.STATUS_REVIEW  # other collectivités still check
+
+
+def test_a_website_is_no_internet_access(index):
+    """« site internet de l'école » was a sure match for the fibre access (« internet », and « site » read from its
+    billing unit « par site »): a website is a word of its own, which no item sells."""
+    result = matching.match(index, "site internet de l'école")
+    assert result.status == matching.STATUS_UNMATCHED
+    assert matching.match(index, "accès internet par site").status == matching.STATUS_MATCHED
