@@ -991,6 +991,18 @@ LEADING_WORDS = frozenset(
 )  # fmt: skip
 
 
+# Makers' names: a line may open with one (« Microsoft Surface Go », « Epson EB-735Fi ») without naming a thing.
+BRAND_WORDS = frozenset(
+    {
+        "acer", "apc", "apple", "asus", "aruba", "benq", "brother", "canon", "cisco", "dell", "eaton", "epson",
+        "fujitsu", "google", "hikvision", "hp", "huawei", "iiyama", "infocus", "jabra", "kyocera", "lenovo", "lg",
+        "logitech", "microsoft", "netgear", "nec", "optoma", "panasonic", "philips", "poly", "promethean",
+        "ricoh", "samsung", "sharp", "smart", "sony", "speechi", "synology", "toshiba", "tplink", "ubiquiti",
+        "viewsonic", "xerox", "zyxel",
+    }
+)  # fmt: skip
+
+
 # Words saying for whom a thing is: they tell items apart (« ordinateur portable direction ») but name no thing.
 WHO_WORDS = frozenset(
     {
@@ -1034,7 +1046,12 @@ def _other_head(sub: _SubIndex, best: _Scored, query: _Query) -> str | None:
     words = [q for q in query.tokens if not q.isdigit()]
 
     def leading(word: str) -> bool:
-        return word in CONTEXT_WORDS or any(v in LEADING_WORDS for v, _ in ((word, 1.0), *query.expansions[word]))
+        return (
+            word in CONTEXT_WORDS
+            or word in BRAND_WORDS
+            or word in WHO_WORDS
+            or any(v in LEADING_WORDS for v, _ in ((word, 1.0), *query.expansions[word]))
+        )
 
     k = 0
     while k < len(words) - 1 and leading(words[k]):

@@ -1031,6 +1031,13 @@ def test_a_line_opening_with_another_catalog_thing_is_not_sure_for_the_thing_it_
     assert (split.item_id, split.status) == ("vp", matching.STATUS_MATCHED)
     # an unknown first word (a brand the catalog does not know) is no other thing of the catalog
     assert "porte d'abord sur" not in matching.match(index, "zorglub ordinateur portable élève").explanation
+    # nor is a maker's name (« Microsoft Surface Go ») or a word saying for whom, though the catalog uses them
+    with_brand = matching.Index(
+        [*index.entries.values(), matching.Entry("m365", "Suite Microsoft 365", ["microsoft 365"], "u", "48000000")]
+    )
+    for text in ("microsoft ordinateur portable élève", "direction ordinateur portable élève"):
+        assert "porte d'abord sur" not in matching.match(with_brand, text).explanation, text
+    assert "porte d'abord sur « chargeur »" in matching.match(with_brand, "chargeur ordinateur portable").explanation
     # but a word of the nomenclature that no item has is one (« batterie »)
     with_batteries = matching.Index(index.entries.values(), [("31440000", "Batteries")])
     battery = matching.match(with_batteries, "batterie ordinateur portable élève")
