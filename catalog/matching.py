@@ -42,7 +42,7 @@ import math
 import re
 from collections import defaultdict
 from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 from rapidfuzz import fuzz, process
@@ -464,6 +464,11 @@ class Index:
             key: tuple(t for t in dict.fromkeys(tokens(e.label)) if t in self.object_words)
             for key, e in self.entries.items()
         }
+        # the things an item sells together, when its label lists them (« Ensemble clavier et souris »)
+        self.sold_together: dict[int | str, frozenset[str]] = {
+            key: frozenset(self.label_objects[key]) if _things_listed(self, _parts_of(e.label)) else frozenset()
+            for key, e in self.entries.items()
+        }
         self.cpv_labels: dict[str, str] = dict(cpv_labels)
         cpv_docs = [_doc(code, label, "cpv", None) for code, label in self.cpv_labels.items()]
         cpv_docs += [_doc(code, text, "cpv_synonym", None) for code, text in cpv_synonyms if code in self.cpv_labels]
@@ -773,6 +778,7 @@ def _explain(
     foreign: tuple[Sequence[str], Sequence[str]] = ((), ()),
     elsewhere: tuple[Sequence[str], str] | None = None,
     objects: tuple[Sequence[str], Sequence[str]] | None = None,
+    listed: Sequence[str] = (),
 ) -> str:
     forms = shown or {}
 
@@ -834,6 +840,9 @@ def _explain(
             f" Le texte porte d'abord sur « {show(other)} », que cet article ne contient pas : vérifiez qu'il ne"
             " demande pas autre chose (un accessoire, une pièce, un service)."
         )
+    if listed and status == STATUS_REVIEW:
+        things = ", ".join(f"« {show(w)} »" for w in listed[:4])
+        text += f" La ligne semble demander plusieurs choses ({things}) : déclarez-en une par ligne."
     if rival is not None:
         text += (
             f" « {rival[0]} » convient aussi (score {rival[1]:.0f}/100) : le texte ne dit pas lequel,"
@@ -871,16 +880,60 @@ IDENTITY_UNITS = frozenset({"licence", "abonnement"})
 
 @functools.lru_cache(maxsize=PREPARE_CACHE_SIZE)
 def _prepare(text: str) -> tuple[str, ...] | str:
-    """The query tokens of a line (quantity removed), or the reason it cannot be matched. Memoised."""
+    """The query tokens of a line (quantity removed), or the reason it cannot be matched. Memoised.
+
+    A line listing several things (« tablettes et coques ») keeps where its parts meet: ``PART_MARK`` between
+    them (``_line_parts`` takes them apart again)."""
     _, unit, rest = extract_quantity(text)
-    query = tokens(rest) or tokens(text)
-    if unit in IDENTITY_UNITS and query:
-        query = [unit, *query]  # « 19 licences pare-feu » is a firewall licence, not a firewall
+    query = tokens(rest)
+    parts = _split_list(rest, query) if query else [tokens(text)]
+    if unit in IDENTITY_UNITS and parts[0]:
+        parts[0] = [unit, *parts[0]]  # « 19 licences pare-feu » is a firewall licence, not a firewall
+    query = [t for part in parts for t in part]
     if not query:
         return "aucun mot exploitable (caractères non latins, symboles ou mots vides seulement)"
     if all(t[0].isdigit() for t in query):
         return "le texte ne contient que des nombres"
-    return tuple(query[:MAX_QUERY_TOKENS])
+    marked = [t for i, part in enumerate(parts) for t in ([PART_MARK] if i else []) + part]
+    return tuple(marked[:MAX_QUERY_TOKENS])
+
+
+# "tablettes et coques", "ENI + PC OPS", "clavier, souris": the separators of a list of things
+_LIST_RE = re.compile(r"\s+(?:et|\+|&)\s+|\s*[,;+]\s*", re.IGNORECASE)
+PART_MARK = "|"  # between the parts of a line listing things; tokens never hold it
+
+
+def _parts_of(text: str) -> list[list[str]]:
+    """The tokens of each part of a text, split where it lists things."""
+    return [found for part in _LIST_RE.split(text[:MAX_TEXT_LENGTH]) if (found := tokens(part))]
+
+
+def _split_list(text: str, query: list[str]) -> list[list[str]]:
+    """``query`` (the tokens of ``text``) by part, when splitting the text changes no token (« 15,6 pouces »)."""
+    if not _LIST_RE.search(text):
+        return [query]
+    parts = _parts_of(text)
+    return parts if len(parts) > 1 and [t for part in parts for t in part] == query else [query]
+
+
+def _line_parts(query: Sequence[str]) -> list[list[str]]:
+    parts: list[list[str]] = [[]]
+    for token in query:
+        if token == PART_MARK:
+            parts.append([])
+        else:
+            parts[-1].append(token)
+    return [part for part in parts if part]
+
+
+def _things_listed(index: Index, parts: Sequence[Sequence[str]]) -> list[str]:
+    """The things of the catalog a text lists, one per part (its first thing word), when it lists several."""
+    things: list[str] = []
+    for part in parts:
+        thing = next((t for t in part if t in index.object_words), None)
+        if thing is not None and thing not in things:
+            things.append(thing)
+    return things if len(things) > 1 else []
 
 
 def clear_caches() -> None:
@@ -907,43 +960,7 @@ def match(index: Index, text: str, top_k: int = 3, scope: Hashable | None = None
     query = prepare(text)
     if isinstance(query, str):
         return _refuse(query)
-    result = index._match(query, scope if scope in index.items.scopes else None, top_k)
-    # a wording of the item written exactly (score 100: an alias, or one the collectivité taught) is taken as it is
-    if result.status == STATUS_MATCHED and result.score < 100.0 and _LIST_RE.search(text):
-        return _one_thing_at_a_time(index, text, result)
-    return result
-
-
-def _one_thing_at_a_time(index: Index, text: str, result: MatchResult) -> MatchResult:
-    """A sure match for a line listing several things of the catalog (« tablettes et coques », « ordinateurs et
-    écrans ») goes to review, unless the item sells them together (« Ensemble clavier et souris »): each thing is
-    pooled with the same needs of other members, so it needs a line of its own."""
-    things = _things_listed(index, text)
-    if not things:
-        return result
-    label = index.entries[result.item_id].label
-    sold_together = set(index.label_objects[result.item_id]) if _things_listed(index, label) else set()
-    if set(things) <= sold_together:
-        return result
-    listed = ", ".join(f"« {index.display.get(t, t)} »" for t in things[:4])
-    explanation = result.explanation.replace("Rapprochement sûr", "Rapprochement à vérifier", 1) + (
-        f" La ligne semble demander plusieurs choses ({listed}) : déclarez-en une par ligne."
-    )
-    return replace(result, status=STATUS_REVIEW, explanation=explanation[:500])
-
-
-# "tablettes et coques", "ENI + PC OPS", "clavier, souris": the separators of a list of things
-_LIST_RE = re.compile(r"\s+(?:et|\+|&)\s+|\s*[,;+]\s*", re.IGNORECASE)
-
-
-def _things_listed(index: Index, text: str) -> list[str]:
-    """The things of the catalog a text lists, one per part (its first thing word), when it lists several."""
-    things: list[str] = []
-    for part in _LIST_RE.split(text[:MAX_TEXT_LENGTH]):
-        thing = next((t for t in tokens(part) if t in index.object_words), None)
-        if thing is not None and thing not in things:
-            things.append(thing)
-    return things if len(things) > 1 else []
+    return index._match(query, scope if scope in index.items.scopes else None, top_k)
 
 
 # Words after which a buyer names a place ("école Jules Ferry", "collège Jean Moulin", "salle Molière") or numbers
@@ -1083,7 +1100,8 @@ def _line_strength(query: Sequence[str]) -> dict[str, float]:
 
 
 def _match_query(index: Index, query: list[str], scope: Hashable | None, top_k: int) -> MatchResult:
-    query = _without_place_names(index.items, query)
+    parts = _line_parts(query)
+    query = _without_place_names(index.items, [t for part in parts for t in part])
     prepared = _prepare_query(index.items, query, _line_strength(query))
     ranked = _rank(index.items, prepared, scope, keep=max(top_k, 2), prune=True)
     candidates = tuple(Candidate(s.key, index.entries[s.key].label, s.score) for s in ranked[: max(top_k, 1)])
@@ -1092,7 +1110,8 @@ def _match_query(index: Index, query: list[str], scope: Hashable | None, top_k: 
     if best is not None and best.score >= REVIEW_THRESHOLD and any(len(q) > 1 for q, _, _ in best.matched):
         entry = index.entries[best.key]
         runner_up = ranked[1].score if len(ranked) > 1 else None
-        status = _status(best.score, runner_up, exact=best.doc.text == prepared.text)
+        exact = best.doc.text == prepared.text
+        status = _status(best.score, runner_up, exact=exact)
         if best.conflicts and status == STATUS_MATCHED:
             status = STATUS_REVIEW  # another size than the one written: a buyer must say whether it will do
         # one catalog word (« barre ») explains the line, beside a word no item uses (« gymnastique »)
@@ -1133,6 +1152,13 @@ def _match_query(index: Index, query: list[str], scope: Hashable | None, top_k: 
         other = _other_head(index.items, best, prepared)
         if other and status == STATUS_MATCHED:
             status = STATUS_REVIEW
+        # several things of the catalog listed (« tablettes et coques »): each is pooled with the same needs of other
+        # members, so each needs a line; unless the item sells them together, or the line is one of its wordings
+        listed = _things_listed(index, parts) if status == STATUS_MATCHED and not exact else []
+        if listed and not set(listed) <= index.sold_together[best.key]:
+            status = STATUS_REVIEW
+        else:
+            listed = []
         rival = None
         tied = runner_up is not None and best.score - runner_up < AMBIGUITY_MARGIN
         if status == STATUS_REVIEW and best.score >= MATCH_THRESHOLD and tied:  # another item fits as well
@@ -1154,6 +1180,7 @@ def _match_query(index: Index, query: list[str], scope: Hashable | None, top_k: 
                 foreign=(foreign, missing),
                 elsewhere=(elsewhere, index.entries[ranked[1].key].label) if elsewhere else None,
                 objects=objects,
+                listed=listed,
             ),
             candidates=candidates[:top_k],
             cpv=entry.cpv,

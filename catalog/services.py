@@ -305,15 +305,24 @@ def need_line_confirm_outside_catalog(*, need_line: NeedLine, actor: User) -> Ne
             "confirmée, choisissez un autre article."
         )
     before = snapshot(need_line, MATCH_FIELDS)
-    who = actor.get_full_name() or actor.get_username()
+    who = str(actor)  # User.__str__: full name, else username
     kept = f" ; code CPV retenu : {need_line.cpv_id}" if need_line.cpv_id else ""
     need_line.catalog_item = None
     need_line.match_status = MatchStatus.CONFIRMED
     need_line.match_explanation = f"Hors catalogue, confirmé par {who}{kept}."[:500]
-    need_line.save(update_fields=[*MATCH_FIELDS, "updated_at"])
+    return _save_decision(
+        need_line, MATCH_FIELDS, actor=actor, action="need_line.confirm_outside_catalog", before=before
+    )
+
+
+def _save_decision(
+    need_line: NeedLine, fields: Sequence[str], *, actor: User, action: str, before: dict[str, Any]
+) -> NeedLine:
+    """Save a person's decision on one line (``fields`` changed) with its audit row (match fields before/after)."""
+    need_line.save(update_fields=[*fields, "updated_at"])
     audit_record(
         actor=actor,
-        action="need_line.confirm_outside_catalog",
+        action=action,
         target=need_line,
         collectivity=need_line.collectivity,
         before=before,
@@ -349,7 +358,7 @@ def need_lines_confirm_first_candidate(*, lines: Sequence[NeedLine], actor: User
 def _confirm(*, confirmed: Sequence[tuple[NeedLine, CatalogItem]], actor: User) -> list[NeedLine]:
     """Confirm each (line, item) pair; return the other lines that took an item because they say the same."""
     rights = _ConfirmRights(actor)
-    who = actor.get_full_name() or actor.get_username()
+    who = str(actor)  # User.__str__: full name, else username
     changes = []
     for line, item in confirmed:
         rights.require(line)
@@ -393,7 +402,7 @@ def _match_same_wording(*, confirmed: Sequence[tuple[NeedLine, CatalogItem]], ac
         .select_related("collectivity")
         .order_by("pk")
     )
-    who = actor.get_full_name() or actor.get_username()
+    who = str(actor)  # User.__str__: full name, else username
     same, changes = [], []
     for line in pending:
         item = taught.get((line.campaign_id, line.collectivity_id, _learnt_wording(line.text)[1]))
@@ -447,19 +456,12 @@ def need_line_set_cpv(*, need_line: NeedLine, cpv: CpvCode, actor: User) -> Need
             "CPV change."
         )
     before = snapshot(need_line, MATCH_FIELDS)
-    who = actor.get_full_name() or actor.get_username()
+    who = str(actor)  # User.__str__: full name, else username
     need_line.cpv = cpv
     need_line.match_explanation = f"Hors catalogue ; code CPV {cpv.code} choisi par {who}."[:500]
-    need_line.save(update_fields=["cpv", "match_explanation", "updated_at"])
-    audit_record(
-        actor=actor,
-        action="need_line.set_cpv",
-        target=need_line,
-        collectivity=need_line.collectivity,
-        before=before,
-        after=snapshot(need_line, MATCH_FIELDS),
+    return _save_decision(
+        need_line, ["cpv", "match_explanation"], actor=actor, action="need_line.set_cpv", before=before
     )
-    return need_line
 
 
 # --- Matching again ---------------------------------------------------------------------------------------------

@@ -227,24 +227,19 @@ def review_set_cpv(request: HttpRequest, pk: int) -> HttpResponse:
     """Choose the CPV code of a line declared « hors catalogue » (the lot it joins). htmx requests get the row
     back; plain posts go to the queue's confirmed lines."""
     line = get_need_line_for(user=request.user, pk=pk)
-    error = ""
+    error = success = ""
     try:
         cpv = services.cpv_code_from_input(request.POST.get("cpv", "")[:40])
         services.need_line_set_cpv(need_line=line, cpv=cpv, actor=request.user)
-    except PermissionDenied as exc:
-        raise DjangoPermissionDenied(exc.message) from exc
-    except DomainError as exc:
-        error = exc.message
-    success = (
-        ""
-        if error
-        else _("« %(text)s » : code CPV %(code)s %(label)s.")
-        % {
+        success = _("« %(text)s » : code CPV %(code)s %(label)s.") % {
             "text": line.text[:80],
             "code": cpv.code,
             "label": cpv.label_fr,
         }
-    )
+    except PermissionDenied as exc:
+        raise DjangoPermissionDenied(exc.message) from exc
+    except DomainError as exc:
+        error = exc.message
     back = reverse("catalog:review_queue", args=[line.campaign_id]) + "?statut=confirmees"
     return _decided(request, line, error, success, back)
 

@@ -37,7 +37,7 @@ class LearntAliasSerializer(serializers.ModelSerializer):
 
     def get_created_by(self, alias: CatalogAlias) -> str | None:
         user = alias.created_by
-        return (user.get_full_name() or user.get_username()) if user else None
+        return str(user) if user else None  # User.__str__: full name, else username
 
 
 @extend_schema_view(
