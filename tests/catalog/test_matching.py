@@ -1047,6 +1047,28 @@ def test_a_line_opening_with_another_catalog_thing_is_not_sure_for_the_thing_it_
     assert "porte d'abord" not in matching.match(with_maths, "licence mathématiques ordinateur portable").explanation
 
 
+@pytest.mark.parametrize(
+    ("text", "item_id"),
+    [
+        ("chargeur ordinateur portable", "chargeur-portable"),
+        ("alimentation secteur pc portable", "chargeur-portable"),
+        ("batterie pc portable", "batterie-portable"),
+        ("lampe de vidéoprojecteur", "lampe-videoprojecteur"),
+        ("support plafond vidéoprojecteur", "support-plafond-videoprojecteur"),
+        ("chargeur ipad", "chargeur-tablette"),
+        ("pied pour tablette", "support-tablette"),
+        ("câble VGA 10 m", "cable-vga"),
+        ("rallonge USB 5 m", "cable-usb"),
+        ("tambour imprimante laser", "tambour-imprimante"),
+    ],
+)
+def test_accessories_and_spare_parts_have_items_of_their_own(index, text, item_id):
+    """A charger, a lamp or a mount is bought on its own and pooled on its own: the device it fits is not what the
+    line asks for."""
+    result = matching.match(index, text)
+    assert (result.item_id, result.status) == (item_id, matching.STATUS_MATCHED), result.explanation
+
+
 def test_a_nomenclature_word_beside_a_wording_the_line_does_not_cover_is_not_sure(index):
     """« logiciel de gestion de la cantine » is no classroom-management software: the line names « cantine », which
     no item has, and does not say « classe »."""
@@ -1129,7 +1151,8 @@ def test_a_line_listing_several_things_is_not_sure_unless_the_item_sells_them_to
 def test_a_wording_the_collectivite_taught_is_sure_again_whatever_the_rules_for_doubtful_lines(index):
     """Confirming a line teaches its wording: the same text is then matched for sure, even one the rules send to
     review (several things listed, another thing named first, a vague word)."""
-    for text in ("tablettes et coques", "chargeur ordinateur portable", "PC pour salle de SVT", "maintenance"):
+    doubtful = ("tablettes et coques", "souris pour ordinateur portable", "télécommande vidéoprojecteur")
+    for text in (*doubtful, "PC pour salle de SVT", "maintenance"):
         proposed = matching.match(index, text)
         assert proposed.status == matching.STATUS_REVIEW, text
         entries = [
