@@ -641,6 +641,9 @@ def _score_doc(sub: _SubIndex, doc: _Doc, query: _Query, scope: Hashable | None,
     if doc.scope is not None and doc.scope != scope:  # a scoped wording only counts in its scope
         known = known | doc.token_set
     in_item = _best_in(query, known)
+    for q, unit in query.measures:  # a size within a range the item gives (« 5 m » for a cable « de 1 à 10 m »)
+        if q not in in_item and (size := _size(q)) and _in_range(sub, doc.key, size[0], unit):
+            in_item[q] = (q, 1.0)
     q_matched = sum(query.weights[q] * in_item[q][1] for q in query.tokens if q in in_item)
     coverage_query = q_matched / query.total if query.total else 0.0
 
@@ -657,6 +660,10 @@ def _score_doc(sub: _SubIndex, doc: _Doc, query: _Query, scope: Hashable | None,
     return _Scored(key=doc.key, score=score, doc=doc, matched=matched, conflicts=conflicts)
 
 
+def _in_range(sub: _SubIndex, key: int | str, value: float, unit: str) -> bool:
+    return any(low <= value <= high for low, high, u in sub.ranges.get(key, ()) if u == unit)
+
+
 def _measure_conflicts(sub: _SubIndex, query: _Query, key: int | str, known: frozenset[str]) -> tuple[str, ...]:
     """The sizes of the line the item contradicts: it has sizes in the same unit, none of them the same (within
     SIZE_TOLERANCE) and no range of its wordings holds the line's ("5 m" for a cable "de 1 à 10 m")."""
@@ -669,7 +676,7 @@ def _measure_conflicts(sub: _SubIndex, query: _Query, key: int | str, known: fro
         sizes = (size[0] for t in known if (size := _size(t)) and size[1] == unit)
         if any(_same_size(size, value) for size in sizes):
             continue
-        if any(low <= value <= high for low, high, u in sub.ranges.get(key, ()) if u == unit):
+        if _in_range(sub, key, value, unit):
             continue
         conflicts.append(q)
     return tuple(conflicts)

@@ -1047,6 +1047,22 @@ def test_a_line_opening_with_another_catalog_thing_is_not_sure_for_the_thing_it_
     assert "porte d'abord" not in matching.match(with_maths, "licence mathématiques ordinateur portable").explanation
 
 
+def test_a_size_inside_the_range_of_an_item_counts_as_said_by_it():
+    """« câble HDMI 5 m » is the cable sold « de 1 à 10 m »: the size is part of what the item explains, even when
+    another item writes « 5 m » as a word of its own."""
+    index = matching.Index(
+        [
+            matching.Entry("hdmi", "Câble HDMI (1 à 10 m)", ["cable hdmi"], "u", "32581100"),
+            matching.Entry("usb", "Câble USB (1 à 5 m)", ["cable usb"], "u", "32581100"),
+        ]
+    )
+
+    result = matching.match(index, "câble HDMI 5 m pour la salle 12")
+    assert (result.item_id, result.status) == ("hdmi", matching.STATUS_MATCHED)
+    assert "mots reconnus câble, HDMI, 5 m" in result.explanation
+    assert result.score > matching.match(index, "câble HDMI 15 m pour la salle 12").score
+
+
 @pytest.mark.parametrize(
     ("text", "item_id"),
     [
