@@ -513,18 +513,25 @@ _WORD_RE = re.compile(r"[^\W\d_]+")
 
 
 def _display_forms(texts: Iterable[AliasText | str]) -> dict[str, str]:
-    """Token → the way the catalog writes it: accents (« écran »), acronyms in capitals (« ENI »). Only forms that
-    are the token itself once accents are removed: « PC » is not shown for « ordinateur », its normalised form."""
+    """Token → the way the catalog writes it: accents (« écran »), acronyms in capitals (« ENI »), a word the
+    normalisation cut (« souris », read « souri »). Only forms that are the token itself once accents and a plural
+    mark are removed: « PC » is not shown for « ordinateur », its normalised form; a form without the mark wins
+    (« tablette », not « tablettes »)."""
     shown: dict[str, str] = {}
+    marked: dict[str, str] = {}
     for text in texts:
         for word in _WORD_RE.findall(text.text if isinstance(text, AliasText) else text):
             found = tokens(word)
-            if len(found) != 1 or strip_accents(word.lower()) != found[0]:
+            if len(found) != 1:
                 continue
+            bare = strip_accents(word.lower())
             form = word if word.isupper() and len(word) > 1 else word.lower()
-            if form != found[0] and shown.get(found[0], found[0]) == found[0]:
-                shown[found[0]] = form
-    return shown
+            if bare == found[0]:
+                if shown.get(found[0], found[0]) == found[0]:
+                    shown[found[0]] = form
+            elif bare[:-1] == found[0] and bare[-1] in "sx":
+                marked.setdefault(found[0], form)
+    return {t: f for t, f in {**marked, **shown}.items() if f != t}
 
 
 def _doc(key: int | str, text: str, kind: str, scope: Hashable | None) -> _Doc:

@@ -1134,6 +1134,9 @@ def test_the_explanation_writes_words_as_the_catalog_does(index):
     assert "mots reconnus écran, numérique, interactif" in screen.explanation
     # a normalised word is never shown in a form meaning something else (« PC » normalises to « ordinateur »)
     assert index.display.get("ordinateur", "ordinateur") == "ordinateur"
+    # a word the normalisation cuts is shown whole (« souris », read « souri »), a plural only when no singular is
+    assert "mots reconnus souris" in matching.match(index, "souris").explanation
+    assert "mots reconnus tablette" in matching.match(index, "tablette tactile").explanation
 
 
 def test_a_line_naming_another_thing_than_the_item_is_not_sure(index):
