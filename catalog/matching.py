@@ -793,6 +793,7 @@ def _explain(
     elsewhere: tuple[Sequence[str], str] | None = None,
     objects: tuple[Sequence[str], Sequence[str]] | None = None,
     listed: Sequence[str] = (),
+    ahead: tuple[str, str, float] | None = None,
 ) -> str:
     forms = shown or {}
 
@@ -853,6 +854,11 @@ def _explain(
         text += (
             f" Le texte porte d'abord sur « {show(other)} », que cet article ne contient pas : vérifiez qu'il ne"
             " demande pas autre chose (un accessoire, une pièce, un service)."
+        )
+    if ahead is not None and status == STATUS_REVIEW:
+        text += (
+            f" Le texte porte d'abord sur « {show(ahead[0])} » : cet article passe devant « {ahead[1]} »"
+            f" (score {ahead[2]:.0f}/100), qui explique plus de mots mais n'est pas la chose demandée."
         )
     if listed and status == STATUS_REVIEW:
         things = ", ".join(f"« {show(w)} »" for w in listed[:4])
@@ -1102,6 +1108,21 @@ def _other_head(sub: _SubIndex, best: _Scored, query: _Query) -> str | None:
     return head
 
 
+def _head_first(sub: _SubIndex, ranked: list[_Scored], query: _Query) -> tuple[list[_Scored], str | None]:
+    """The candidates with first the one naming the thing the line opens with, and that word; or as they are and
+    None. « souris pour ordinateur portable » asks for a mouse: the laptop explains more words of the line, but the
+    mouse is what is asked for. The promoted item scores less than the one it passes, so the line stays to review."""
+    if len(ranked) < 2 or ranked[0].doc.text == query.text:
+        return ranked, None
+    head = _other_head(sub, ranked[0], query)
+    if head is None:
+        return ranked, None
+    for i, scored in enumerate(ranked[1:], start=1):
+        if scored.score >= REVIEW_THRESHOLD and any(q == head for q, _, _ in scored.matched):
+            return [scored, *ranked[:i], *ranked[i + 1 :]], head
+    return ranked, None
+
+
 def _line_strength(query: Sequence[str]) -> dict[str, float]:
     """How much each word of a need line counts by its place: the first words name the thing, the later ones add
     detail. A long line copied from a quote (« Ordinateur portable 14 pouces Intel Core i5 16 Go RAM SSD 512 Go
@@ -1118,6 +1139,7 @@ def _match_query(index: Index, query: list[str], scope: Hashable | None, top_k: 
     query = _without_place_names(index.items, [t for part in parts for t in part])
     prepared = _prepare_query(index.items, query, _line_strength(query))
     ranked = _rank(index.items, prepared, scope, keep=max(top_k, 2), prune=True)
+    ranked, ahead = _head_first(index.items, ranked[: max(top_k, 2)], prepared)
     candidates = tuple(Candidate(s.key, index.entries[s.key].label, s.score) for s in ranked[: max(top_k, 1)])
     best = ranked[0] if ranked else None
     # a lone letter ("s" of "galaxy tab s", "c" of "usb c") means nothing by itself: it cannot carry a match
@@ -1132,7 +1154,9 @@ def _match_query(index: Index, query: list[str], scope: Hashable | None, top_k: 
         alone = len(best.doc.token_set) == 1 and len({q for q, _, _ in best.matched}) == 1
         unknown = _unknown_words(index.items, prepared) if alone else []
         # … or beside a word another item explains (« valise de robotique »: « robotique » is a robotics kit's word)
-        elsewhere = _explained_elsewhere(best, ranked[1]) if alone and not unknown and len(ranked) > 1 else []
+        elsewhere = (
+            _explained_elsewhere(best, ranked[1]) if alone and not unknown and len(ranked) > 1 and not ahead else []
+        )
         if elsewhere and status == STATUS_MATCHED:
             status = STATUS_REVIEW
         # a word of the nomenclature no item uses (« cantine ») beside a wording the line does not cover in full
@@ -1175,7 +1199,8 @@ def _match_query(index: Index, query: list[str], scope: Hashable | None, top_k: 
             listed = []
         rival = None
         tied = runner_up is not None and best.score - runner_up < AMBIGUITY_MARGIN
-        if status == STATUS_REVIEW and best.score >= MATCH_THRESHOLD and tied:  # another item fits as well
+        # another item fits as well (not the one a first word passed: the explanation says why it comes second)
+        if status == STATUS_REVIEW and best.score >= MATCH_THRESHOLD and tied and ahead is None:
             rival = (index.entries[ranked[1].key].label, runner_up)
         return MatchResult(
             item_id=best.key,
@@ -1195,6 +1220,7 @@ def _match_query(index: Index, query: list[str], scope: Hashable | None, top_k: 
                 elsewhere=(elsewhere, index.entries[ranked[1].key].label) if elsewhere else None,
                 objects=objects,
                 listed=listed,
+                ahead=(ahead, index.entries[ranked[1].key].label, ranked[1].score) if ahead else None,
             ),
             candidates=candidates[:top_k],
             cpv=entry.cpv,

@@ -1047,6 +1047,30 @@ def test_a_line_opening_with_another_catalog_thing_is_not_sure_for_the_thing_it_
     assert "porte d'abord" not in matching.match(with_maths, "licence mathématiques ordinateur portable").explanation
 
 
+def test_the_thing_a_line_opens_with_is_proposed_before_the_thing_it_fits():
+    """« souris pour ordinateur portable » asks for a mouse. The laptop explains more of its words and scores more,
+    but the mouse comes first among the candidates; the line stays to review, and says why."""
+    index = matching.Index(
+        [
+            matching.Entry("pc", "Ordinateur portable élève", ["ordi portable"], "postes", "30213100"),
+            matching.Entry("souris", "Souris optique USB", ["souris", "souris usb"], "u", "30237410"),
+            matching.Entry("vp", "Vidéoprojecteur", ["videoprojecteur"], "u", "38652120"),
+        ]
+    )
+
+    mouse = matching.match(index, "souris pour ordinateur portable")
+    assert (mouse.item_id, mouse.status) == ("souris", matching.STATUS_REVIEW)
+    assert [c.item_id for c in mouse.candidates][:2] == ["souris", "pc"]
+    assert mouse.candidates[0].score < mouse.candidates[1].score  # proposed for what is asked, not for its score
+    assert "porte d'abord sur « souris » : cet article passe devant « Ordinateur portable élève »" in mouse.explanation
+    # a line with nothing of the catalog's in its first word keeps the order of the scores
+    laptop = matching.match(index, "ordinateur portable avec souris")
+    assert laptop.candidates[0].item_id == "pc" and "passe devant" not in laptop.explanation
+    # no candidate has the first word: the best one stays first (« chargeur »: no charger in this catalog)
+    charger = matching.match(index, "chargeur ordinateur portable")
+    assert charger.item_id == "pc" and "passe devant" not in charger.explanation
+
+
 def test_a_size_inside_the_range_of_an_item_counts_as_said_by_it():
     """« câble HDMI 5 m » is the cable sold « de 1 à 10 m »: the size is part of what the item explains, even when
     another item writes « 5 m » as a word of its own."""
