@@ -213,8 +213,10 @@ def _trigrams(token: str) -> set[str]:
 _MEASURE_RE = re.compile(r"^(\d+(?:\.\d+)?)([a-z]+)$")
 
 
-def _same_size(a: float, b: float) -> bool:
-    return abs(a - b) <= SIZE_TOLERANCE * max(a, b)
+def _same_size(item: float, line: float) -> bool:
+    """Whether a size of the line is a size of the item: within SIZE_TOLERANCE, or its whole part, as buyers write
+    it (« 11 pouces » for an 11.6-inch screen, « 10 pouces » for a 10.9-inch tablet)."""
+    return abs(item - line) <= SIZE_TOLERANCE * max(item, line) or (line.is_integer() and math.floor(item) == line)
 
 
 def _size_ranges(tokens: Iterable[str]) -> Iterator[tuple[float, float, str]]:
@@ -876,16 +878,17 @@ _UNIT_WORDS = {"pouce", "port", "place", "poste", "an"}  # written out, plural f
 
 
 def _readable_measure(token: str) -> str:
-    """ "55pouce" → "55 pouces", "64go" → "64 Go"."""
+    """ "55pouce" → "55 pouces", "64go" → "64 Go", "15.6pouce" → "15,6 pouces" (a French decimal comma)."""
     if _PAPER_RE.match(token):
         return token.upper()
     m = _MEASURE_RE.match(token)
     if m is None:
         return token
     number, unit = m.groups()
+    shown = number.replace(".", ",")
     if unit in _UNIT_WORDS:
-        return f"{number} {unit}{'s' if float(number) >= 2 else ''}"
-    return f"{number} {_UNIT_DISPLAY.get(unit, unit)}"
+        return f"{shown} {unit}{'s' if float(number) >= 2 else ''}"
+    return f"{shown} {_UNIT_DISPLAY.get(unit, unit)}"
 
 
 def _refuse(reason: str) -> MatchResult:

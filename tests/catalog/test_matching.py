@@ -1071,6 +1071,16 @@ def test_the_thing_a_line_opens_with_is_proposed_before_the_thing_it_fits():
     assert charger.item_id == "pc" and "passe devant" not in charger.explanation
 
 
+def test_a_whole_number_of_inches_is_the_size_buyers_round_down_to(index):
+    """« chromebook 11 pouces » is the 11.6-inch Chromebook: buyers drop the decimals. The explanation writes the
+    sizes the French way."""
+    result = matching.match(index, "chromebook acer 11 pouces")
+    assert (result.item_id, result.status) == ("chromebook-eleve-11", matching.STATUS_MATCHED)
+    assert "11,6 pouces (lu « 11 pouces »)" in result.explanation
+    # a whole size of another item is still another size
+    assert matching.match(index, "chromebook 13 pouces").status == matching.STATUS_REVIEW
+
+
 def test_a_size_inside_the_range_of_an_item_counts_as_said_by_it():
     """« câble HDMI 5 m » is the cable sold « de 1 à 10 m »: the size is part of what the item explains, even when
     another item writes « 5 m » as a word of its own."""
