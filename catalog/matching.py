@@ -776,6 +776,7 @@ def _unknown_words(sub: _SubIndex, query: _Query) -> list[str]:
         and q.isalpha()
         and len(q) >= 5
         and q not in CONTEXT_WORDS
+        and q not in BRAND_WORDS  # a maker's name says who makes the thing, not another thing
         and (q in sub.real_words or not sub.resembles_vocabulary(q))
     ]
 

@@ -1081,6 +1081,12 @@ def test_a_whole_number_of_inches_is_the_size_buyers_round_down_to(index):
     assert matching.match(index, "chromebook 13 pouces").status == matching.STATUS_REVIEW
 
 
+def test_a_makers_name_is_no_other_thing_beside_a_one_word_match(index):
+    """« tambour Brother » is a drum; « Brother » is a maker no item names, not a second thing to check."""
+    assert matching.match(index, "tambour brother DR-2400").status == matching.STATUS_MATCHED
+    assert matching.match(index, "tambour gymnastique").status == matching.STATUS_REVIEW
+
+
 def test_a_size_inside_the_range_of_an_item_counts_as_said_by_it():
     """« câble HDMI 5 m » is the cable sold « de 1 à 10 m »: the size is part of what the item explains, even when
     another item writes « 5 m » as a word of its own."""
