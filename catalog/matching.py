@@ -796,7 +796,7 @@ def _explain(
     elsewhere: tuple[Sequence[str], str] | None = None,
     objects: tuple[Sequence[str], Sequence[str]] | None = None,
     listed: Sequence[str] = (),
-    ahead: tuple[str, str, float] | None = None,
+    ahead: tuple[str, str, str, float] | None = None,
 ) -> str:
     forms = shown or {}
 
@@ -859,9 +859,11 @@ def _explain(
             " demande pas autre chose (un accessoire, une pièce, un service)."
         )
     if ahead is not None and status == STATUS_REVIEW:
+        why, word, passed, passed_score = ahead
+        said = "porte d'abord sur" if why == "head" else "parle de"
         text += (
-            f" Le texte porte d'abord sur « {show(ahead[0])} » : cet article passe devant « {ahead[1]} »"
-            f" (score {ahead[2]:.0f}/100), qui explique plus de mots mais n'est pas la chose demandée."
+            f" Le texte {said} « {show(word)} » : cet article passe devant « {passed} » (score {passed_score:.0f}/100),"
+            " qui explique plus de mots mais n'est pas la chose demandée."
         )
     if listed and status == STATUS_REVIEW:
         things = ", ".join(f"« {show(w)} »" for w in listed[:4])
@@ -1112,18 +1114,28 @@ def _other_head(sub: _SubIndex, best: _Scored, query: _Query) -> str | None:
     return head
 
 
-def _head_first(sub: _SubIndex, ranked: list[_Scored], query: _Query) -> tuple[list[_Scored], str | None]:
-    """The candidates with first the one naming the thing the line opens with, and that word; or as they are and
-    None. « souris pour ordinateur portable » asks for a mouse: the laptop explains more words of the line, but the
-    mouse is what is asked for. The promoted item scores less than the one it passes, so the line stays to review."""
+def _asked_first(index: Index, ranked: list[_Scored], query: _Query) -> tuple[list[_Scored], tuple[str, str] | None]:
+    """The candidates with first the one naming what the line asks for, and why: ("head", word) when the line opens
+    with a thing of the catalog the best item lacks (« souris pour ordinateur portable » asks for a mouse: the
+    laptop explains more words, but the mouse is what is bought), ("object", word) when the line names a thing
+    the best item does not (« formation tablettes enseignants » is no training on interactive displays). As they
+    are and None otherwise. The promoted item scores less than the one it passes: the line stays to review."""
     if len(ranked) < 2 or ranked[0].doc.text == query.text:
         return ranked, None
-    head = _other_head(sub, ranked[0], query)
-    if head is None:
+    head = _other_head(index.items, ranked[0], query)
+    objects = None if head else _other_objects(index, ranked[0], query)
+    wanted = [head] if head else objects[0] if objects else []
+    if not wanted:
         return ranked, None
     for i, scored in enumerate(ranked[1:], start=1):
-        if scored.score >= REVIEW_THRESHOLD and any(q == head for q, _, _ in scored.matched):
-            return [scored, *ranked[:i], *ranked[i + 1 :]], head
+        got = {q for q, _, _ in scored.matched}
+        if (
+            scored.score >= REVIEW_THRESHOLD
+            and all(w in got for w in wanted)
+            # not a thing the line only mentions (the tablets of « extension de garantie tablettes »)
+            and _other_head(index.items, scored, query) is None
+        ):
+            return [scored, *ranked[:i], *ranked[i + 1 :]], ("head" if head else "object", wanted[0])
     return ranked, None
 
 
@@ -1143,7 +1155,7 @@ def _match_query(index: Index, query: list[str], scope: Hashable | None, top_k: 
     query = _without_place_names(index.items, [t for part in parts for t in part])
     prepared = _prepare_query(index.items, query, _line_strength(query))
     ranked = _rank(index.items, prepared, scope, keep=max(top_k, 2), prune=True)
-    ranked, ahead = _head_first(index.items, ranked[: max(top_k, 2)], prepared)
+    ranked, ahead = _asked_first(index, ranked[: max(top_k, 2)], prepared)
     candidates = tuple(Candidate(s.key, index.entries[s.key].label, s.score) for s in ranked[: max(top_k, 1)])
     best = ranked[0] if ranked else None
     # a lone letter ("s" of "galaxy tab s", "c" of "usb c") means nothing by itself: it cannot carry a match
@@ -1224,7 +1236,7 @@ def _match_query(index: Index, query: list[str], scope: Hashable | None, top_k: 
                 elsewhere=(elsewhere, index.entries[ranked[1].key].label) if elsewhere else None,
                 objects=objects,
                 listed=listed,
-                ahead=(ahead, index.entries[ranked[1].key].label, ranked[1].score) if ahead else None,
+                ahead=(*ahead, index.entries[ranked[1].key].label, ranked[1].score) if ahead else None,
             ),
             candidates=candidates[:top_k],
             cpv=entry.cpv,
