@@ -1125,6 +1125,8 @@ def test_a_size_inside_the_range_of_an_item_counts_as_said_by_it():
         ("câble VGA 10 m", "cable-vga"),
         ("rallonge USB 5 m", "cable-usb"),
         ("tambour imprimante laser", "tambour-imprimante"),
+        ("cartouches d'encre epson", "cartouche-encre"),  # ink is no laser toner
+        ("licence office 365 élèves", "m365-a3"),  # not the perpetual Office its « licence office » names
     ],
 )
 def test_accessories_and_spare_parts_have_items_of_their_own(index, text, item_id):
@@ -1132,6 +1134,12 @@ def test_accessories_and_spare_parts_have_items_of_their_own(index, text, item_i
     line asks for."""
     result = matching.match(index, text)
     assert (result.item_id, result.status) == (item_id, matching.STATUS_MATCHED), result.explanation
+
+
+def test_a_cartridge_without_ink_or_toner_says_too_little(index):
+    result = matching.match(index, "cartouche")
+    assert result.status == matching.STATUS_REVIEW
+    assert {c.item_id for c in result.candidates[:2]} == {"toner", "cartouche-encre"}
 
 
 def test_a_nomenclature_word_beside_a_wording_the_line_does_not_cover_is_not_sure(index):
