@@ -472,6 +472,8 @@ class Index:
             for key, e in self.entries.items()
         }
         self.cpv_labels: dict[str, str] = dict(cpv_labels)
+        # … and the words only the nomenclature has, as it writes them (« télécommande »)
+        self.display = {**_display_forms(self.cpv_labels.values(), plural=False), **self.display}
         cpv_docs = [_doc(code, label, "cpv", None) for code, label in self.cpv_labels.items()]
         cpv_docs += [_doc(code, text, "cpv_synonym", None) for code, text in cpv_synonyms if code in self.cpv_labels]
         # Words of the nomenclature that no catalog wording uses are real French words (« routier », « mousse »,
@@ -514,11 +516,12 @@ def _global(alias: AliasText | str) -> bool:
 _WORD_RE = re.compile(r"[^\W\d_]+")
 
 
-def _display_forms(texts: Iterable[AliasText | str]) -> dict[str, str]:
+def _display_forms(texts: Iterable[AliasText | str], plural: bool = True) -> dict[str, str]:
     """Token → the way the catalog writes it: accents (« écran »), acronyms in capitals (« ENI »), a word the
     normalisation cut (« souris », read « souri »). Only forms that are the token itself once accents and a plural
     mark are removed: « PC » is not shown for « ordinateur », its normalised form; a form without the mark wins
-    (« tablette », not « tablettes »)."""
+    (« tablette », not « tablettes »). Without ``plural``, no such form: the nomenclature's labels are in the
+    plural (« Batteries »), a line's word rarely is."""
     shown: dict[str, str] = {}
     marked: dict[str, str] = {}
     for text in texts:
@@ -531,7 +534,7 @@ def _display_forms(texts: Iterable[AliasText | str]) -> dict[str, str]:
             if bare == found[0]:
                 if shown.get(found[0], found[0]) == found[0]:
                     shown[found[0]] = form
-            elif bare[:-1] == found[0] and bare[-1] in "sx":
+            elif plural and bare[:-1] == found[0] and bare[-1] in "sx":
                 marked.setdefault(found[0], form)
     return {t: f for t, f in {**marked, **shown}.items() if f != t}
 

@@ -1194,6 +1194,12 @@ def test_the_explanation_writes_words_as_the_catalog_does(index):
     # a word the normalisation cuts is shown whole (« souris », read « souri »), a plural only when no singular is
     assert "mots reconnus souris" in matching.match(index, "souris").explanation
     assert "mots reconnus tablette" in matching.match(index, "tablette tactile").explanation
+    # a word only the nomenclature has is written as the nomenclature writes it
+    with_remote = matching.Index(
+        index.entries.values(), [*index.cpv_labels.items(), ("38820000", "Matériel de télécommande")]
+    )
+    remote = matching.match(with_remote, "tambour telecommande")
+    assert "« télécommande » n'apparaît dans aucun article" in remote.explanation
 
 
 def test_a_line_naming_another_thing_than_the_item_is_not_sure(index):
