@@ -46,6 +46,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rapidfuzz import fuzz, process
+from rapidfuzz.distance import OSA
 
 from catalog.textnorm import (  # noqa: F401  (re-exported: the engine's public text functions)
     CONTEXT_WORDS,
@@ -377,6 +378,11 @@ class _SubIndex:
         """Whether ``token`` looks like a misspelt vocabulary word, even too far to be read as one."""
         shortlist = self._shortlist(token)
         return process.extractOne(token, shortlist, scorer=fuzz.ratio, score_cutoff=LOOSE_SPELLING) is not None
+
+    def one_slip_away(self, token: str) -> bool:
+        """Whether ``token`` is a vocabulary word with one letter added, dropped, changed or two swapped (« potable »
+        for « portable »), though it is a word of its own."""
+        return any(OSA.distance(token, vocab, score_cutoff=1) <= 1 for vocab in self._shortlist(token))
 
     def _close_spellings(self, token: str) -> tuple[tuple[str, float], ...]:
         """Up to three vocabulary tokens spelt like ``token`` (rapidfuzz ratio ≥ FUZZY_TOKEN_CUTOFF, or two letters
@@ -1209,6 +1215,18 @@ def _match_query(index: Index, query: list[str], scope: Hashable | None, top_k: 
         other = _other_head(index.items, best, prepared)
         if other and status == STATUS_MATCHED:
             status = STATUS_REVIEW
+        # … and when that first word is one no item has (« mobilier pour la salle informatique »), nor one slip from
+        # one of theirs (« potable » for « portable »), and the item only shares one other word with the line, the
+        # line is about something the catalog does not sell: a code of the nomenclature says more than an item
+        if (
+            other
+            and not prepared.expansions[other]
+            and status == STATUS_REVIEW
+            and len(got) == 1
+            and not ahead
+            and not index.items.one_slip_away(other)
+        ):
+            return _fallback(index, query, best, candidates[:top_k], unsold=other)
         # several things of the catalog listed (« tablettes et coques »): each is pooled with the same needs of other
         # members, so each needs a line; unless the item sells them together, or the line is one of its wordings
         listed = _things_listed(index, parts) if status == STATUS_MATCHED and not exact else []
@@ -1248,9 +1266,18 @@ def _match_query(index: Index, query: list[str], scope: Hashable | None, top_k: 
     return _fallback(index, query, best, candidates[:top_k])
 
 
-def _fallback(index: Index, query: list[str], best: _Scored | None, candidates: tuple[Candidate, ...]) -> MatchResult:
+def _fallback(
+    index: Index,
+    query: list[str],
+    best: _Scored | None,
+    candidates: tuple[Candidate, ...],
+    unsold: str | None = None,
+) -> MatchResult:
     score = best.score if best is not None else 0.0
     reason = "aucun article du catalogue ne correspond suffisamment"
+    if unsold is not None:
+        shown = index.display.get(unsold, unsold)
+        reason = f"le texte porte d'abord sur « {shown} », qu'aucun article du catalogue ne propose"
     if best is not None:
         reason += f" (meilleur : « {index.entries[best.key].label} », score {score:.0f}/100)"
     # the nomenclature's vocabulary is vast: a word of the line read as a typo of one of its words (« latitude » for

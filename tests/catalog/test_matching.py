@@ -1096,6 +1096,29 @@ def test_a_makers_name_is_no_other_thing_beside_a_one_word_match(index):
     assert matching.match(index, "tambour gymnastique").status == matching.STATUS_REVIEW
 
 
+def test_a_line_opening_with_a_thing_no_item_sells_falls_back_to_the_nomenclature(index):
+    """« mobilier pour la salle informatique » shares one word with the users' hotline: the line is about furniture,
+    which the catalog does not sell. It is unrecognised, with the nomenclature's code, rather than an item to review."""
+    labels = [
+        *index.cpv_labels.items(),
+        ("39134000", "Mobilier informatique"),
+        ("38820000", "Matériel de télécommande"),
+        ("41110000", "Eau potable"),
+    ]
+    with_furniture = matching.Index(index.entries.values(), labels)
+
+    furniture = matching.match(with_furniture, "mobilier pour la salle informatique")
+    assert (furniture.status, furniture.cpv) == (matching.STATUS_UNMATCHED, "39134000")
+    assert "le texte porte d'abord sur « mobilier », qu'aucun article du catalogue ne propose" in furniture.explanation
+    # the word is written as the nomenclature writes it
+    remote = matching.match(with_furniture, "telecommande videoprojecteur")
+    assert remote.status == matching.STATUS_UNMATCHED and "« télécommande »" in remote.explanation
+    # a slip for a catalog word (« potable » for « portable ») is not another thing: the line stays to review
+    assert matching.match(with_furniture, "potable élève").status == matching.STATUS_REVIEW
+    # nor is a line whose item explains more than one of its words
+    assert matching.match(with_furniture, "mobilier ordinateur portable élève").status == matching.STATUS_REVIEW
+
+
 def test_a_size_inside_the_range_of_an_item_counts_as_said_by_it():
     """« câble HDMI 5 m » is the cable sold « de 1 à 10 m »: the size is part of what the item explains, even when
     another item writes « 5 m » as a word of its own."""
