@@ -519,29 +519,33 @@ def _global(alias: AliasText | str) -> bool:
     return not isinstance(alias, AliasText) or alias.scope is None
 
 
-_WORD_RE = re.compile(r"[^\W\d_]+")
+_WORD_RE = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")  # hyphens kept: « pare-feu » is the token « parefeu »
 
 
 def _display_forms(texts: Iterable[AliasText | str], plural: bool = True) -> dict[str, str]:
-    """Token → the way the catalog writes it: accents (« écran »), acronyms in capitals (« ENI »), a word the
-    normalisation cut (« souris », read « souri »). Only forms that are the token itself once accents and a plural
-    mark are removed: « PC » is not shown for « ordinateur », its normalised form; a form without the mark wins
-    (« tablette », not « tablettes »). Without ``plural``, no such form: the nomenclature's labels are in the
-    plural (« Batteries »), a line's word rarely is."""
+    """Token → the way the catalog writes it: accents (« écran »), capitals inside a word (« ENI », « Wi-Fi »,
+    « PoE »), hyphens (« pare-feu », read « parefeu »), a word the normalisation cut (« souris », read « souri »).
+    Only forms that are the token itself once accents, hyphens and a plural mark are removed: « PC » is not shown
+    for « ordinateur », its normalised form; a form without the mark wins (« tablette », not « tablettes »).
+    Without ``plural``, no such form: the nomenclature's labels are in the plural (« Batteries »), a line's word
+    rarely is."""
     shown: dict[str, str] = {}
     marked: dict[str, str] = {}
     for text in texts:
-        for word in _WORD_RE.findall(text.text if isinstance(text, AliasText) else text):
-            found = tokens(word)
-            if len(found) != 1:
-                continue
-            bare = strip_accents(word.lower())
-            form = word if word.isupper() and len(word) > 1 else word.lower()
-            if bare == found[0]:
-                if shown.get(found[0], found[0]) == found[0]:
-                    shown[found[0]] = form
-            elif plural and bare[:-1] == found[0] and bare[-1] in "sx":
-                marked.setdefault(found[0], form)
+        for compound in _WORD_RE.findall(text.text if isinstance(text, AliasText) else text):
+            # a hyphenated word the normalisation does not glue (« USB-C », « mini-tour ») shows its parts
+            words = [compound] if len(tokens(compound)) == 1 else compound.split("-")
+            for word in words:
+                found = tokens(word)
+                if len(found) != 1:
+                    continue
+                bare = strip_accents(word.lower()).replace("-", "")
+                form = word if any(c.isupper() for c in word[1:]) else word.lower()
+                if bare == found[0]:
+                    if shown.get(found[0], found[0]) == found[0]:
+                        shown[found[0]] = form
+                elif plural and bare[:-1] == found[0] and bare[-1] in "sx":
+                    marked.setdefault(found[0], form)
     return {t: f for t, f in {**marked, **shown}.items() if f != t}
 
 

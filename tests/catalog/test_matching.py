@@ -1217,6 +1217,9 @@ def test_the_explanation_writes_words_as_the_catalog_does(index):
     # a word the normalisation cuts is shown whole (« souris », read « souri »), a plural only when no singular is
     assert "mots reconnus souris" in matching.match(index, "souris").explanation
     assert "mots reconnus tablette" in matching.match(index, "tablette tactile").explanation
+    # hyphens and capitals inside a word as the catalog writes them (« pare-feu » is one token, « parefeu »)
+    assert "mots reconnus pare-feu" in matching.match(index, "parefeu stormshield").explanation
+    assert "mots reconnus borne, Wi-Fi" in matching.match(index, "borne wifi").explanation
     # a word only the nomenclature has is written as the nomenclature writes it
     with_remote = matching.Index(
         index.entries.values(), [*index.cpv_labels.items(), ("38820000", "Matériel de télécommande")]
