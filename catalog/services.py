@@ -19,6 +19,7 @@ from procurement.audit import audit_record, audit_record_many, snapshot
 from procurement.errors import DomainError, PermissionDenied
 from procurement.models import Campaign, MatchStatus, NeedLine, User
 from procurement.selectors import WRITER_ROLES, can_coordinate_campaign, collectivity_ids_for, user_has_role
+from procurement.services.bulk import need_lines_update
 
 ALIAS_AUDIT_FIELDS = ["item", "text", "collectivity", "status"]  # what the journal shows of an alias
 MATCH_FIELDS = ["catalog_item", "cpv", "match_score", "match_status", "match_explanation", "match_candidates"]
@@ -148,7 +149,7 @@ def texts_match_values(*, texts: Iterable[str], collectivity_id: int | None) -> 
 
 
 def need_lines_match(*, lines: Sequence[NeedLine], collectivity_aliases: bool = True) -> None:
-    """Match need lines to the catalog and save the outcome with one bulk_update.
+    """Match need lines to the catalog and save the outcome in one write (``need_lines_update``).
 
     Invariants:
     - the index is read once (fingerprint queries, plus three reads when the catalog changed), whatever the
@@ -158,7 +159,7 @@ def need_lines_match(*, lines: Sequence[NeedLine], collectivity_aliases: bool = 
     - every given line is (re)matched, including confirmed ones: callers pass only the lines to match;
     - ``cpv`` is the matched item's CPV code, or the CPV fallback when no item is good enough, or None;
     - lines must be saved already (they have a primary key); unsaved lines raise ``ValueError``;
-    - no transaction of its own: ``bulk_update`` is atomic, and callers' transactions include it.
+    - no transaction of its own: callers' transactions include the write.
     """
     lines = list(lines)
     if not lines:
@@ -169,7 +170,7 @@ def need_lines_match(*, lines: Sequence[NeedLine], collectivity_aliases: bool = 
     for line in lines:
         scope = line.collectivity_id if collectivity_aliases else None
         _apply(line, matching.match(index, line.text, top_k=TOP_K, scope=scope))
-    NeedLine.objects.bulk_update(lines, MATCH_FIELDS)
+    need_lines_update(lines, MATCH_FIELDS)
 
 
 # --- Confirmation and learning --------------------------------------------------------------------------------------
@@ -369,7 +370,7 @@ def _confirm(*, confirmed: Sequence[tuple[NeedLine, CatalogItem]], actor: User) 
         line.updated_at = timezone.now()
         changes.append((line, line.collectivity, before, snapshot(line, MATCH_FIELDS)))
     _aliases_learn(confirmed=confirmed, actor=actor)
-    NeedLine.objects.bulk_update([line for line, _ in confirmed], [*MATCH_FIELDS, "updated_at"], batch_size=500)
+    need_lines_update([line for line, _ in confirmed], [*MATCH_FIELDS, "updated_at"])
     audit_record_many(actor=actor, action="need_line.confirm_match", changes=changes)
     return _match_same_wording(confirmed=confirmed, actor=actor)
 
@@ -416,7 +417,7 @@ def _match_same_wording(*, confirmed: Sequence[tuple[NeedLine, CatalogItem]], ac
         same.append(line)
         changes.append((line, line.collectivity, before, snapshot(line, MATCH_FIELDS)))
     if same:
-        NeedLine.objects.bulk_update(same, [*MATCH_FIELDS, "updated_at"], batch_size=500)
+        need_lines_update(same, [*MATCH_FIELDS, "updated_at"])
         audit_record_many(actor=actor, action="need_line.match_same_wording", changes=changes)
     return same
 
@@ -490,7 +491,7 @@ def campaign_lines_rematch(*, campaign: Campaign, actor: User) -> RematchOutcome
       of the collectivités where they are a buyer or coordinator; nobody else (``PermissionDenied``);
     - rows are locked while they are matched, so a confirmation made meanwhile is never overwritten;
     - a line whose outcome did not change is not written; each changed line gets one ``need_line.rematch``
-      audit row with before and after; one ``bulk_update`` for all of them.
+      audit row with before and after; one write for all of them (``need_lines_update``).
     """
     lines = NeedLine.objects.filter(campaign=campaign, match_status__in=UNDECIDED_STATUSES)
     if not can_coordinate_campaign(user=actor, campaign=campaign):
@@ -513,7 +514,7 @@ def campaign_lines_rematch(*, campaign: Campaign, actor: User) -> RematchOutcome
             line.updated_at = now
             changes.append((line, line.collectivity, before, after))
     if changes:
-        NeedLine.objects.bulk_update([line for line, *_ in changes], [*MATCH_FIELDS, "updated_at"], batch_size=500)
+        need_lines_update([line for line, *_ in changes], [*MATCH_FIELDS, "updated_at"])
         audit_record_many(actor=actor, action="need_line.rematch", changes=changes)
     return RematchOutcome(
         considered=len(lines), changed=len(changes), statuses=dict(Counter(line.match_status for line in lines))

@@ -1,4 +1,4 @@
-"""Writing many new need lines at once, as fast as the database allows.
+"""Writing many need lines at once, as fast as the database allows.
 
 A `bulk_create` of 100,000 lines spends most of its time in Django's per-value preparation (`get_db_prep_save` on
 two million values) and, on PostgreSQL, in psycopg's quoting of the UNNEST arrays in Python: more than the
@@ -17,11 +17,11 @@ Invariants:
 
 import functools
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from functools import partial
 from typing import Any
 
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
 from procurement.models import NeedLine
@@ -122,3 +122,39 @@ def _copy(rows: list[dict[str, Any]]) -> None:
     ):
         for row in rows:
             copy.write_row([json.dumps(row[attname]) if is_json else row[attname] for attname, is_json in dump])
+
+
+def need_lines_update(lines: Sequence[NeedLine], fields: Sequence[str]) -> int:
+    """Write the given fields of saved need lines; returns how many were written.
+
+    One parameterised UPDATE run for all the lines (`executemany`), values prepared as the ORM prepares them on
+    save. Django's `bulk_update` builds a CASE expression per line and field: 18,500 lines rematched took 19 s on
+    SQLite, most of it building those expressions. Like `bulk_update`, `auto_now` fields are written only when
+    named (callers set `updated_at` themselves), no signal is sent, and the write is atomic.
+    """
+    if any(line.pk is None for line in lines):
+        raise ValueError("need_lines_update needs saved lines")
+    quote = connection.ops.quote_name
+    columns = [NeedLine._meta.get_field(name) for name in fields]
+    sql = (
+        f"UPDATE {quote(NeedLine._meta.db_table)} SET {', '.join(f'{quote(field.column)} = %s' for field in columns)} "
+        f"WHERE {quote(NeedLine._meta.pk.column)} = %s"
+    )
+    prepare = [(field.attname, _preparer(field)) for field in columns]
+    with transaction.atomic(), connection.cursor() as cursor:
+        for start in range(0, len(lines), BATCH_SIZE):
+            cursor.executemany(
+                sql,
+                [
+                    [
+                        *(
+                            value if to_db is None or value is None else to_db(value)
+                            for attname, to_db in prepare
+                            for value in (getattr(line, attname),)
+                        ),
+                        line.pk,
+                    ]
+                    for line in lines[start : start + BATCH_SIZE]
+                ],
+            )
+    return len(lines)
