@@ -1072,12 +1072,12 @@ def test_the_thing_a_line_opens_with_is_proposed_before_the_thing_it_fits():
 
 
 def test_a_line_naming_a_thing_the_best_item_lacks_proposes_the_item_that_has_it_first(index):
-    """« formation tablettes enseignants » is the training on tablets, though the training on interactive displays
-    explains « enseignants » too and scores more."""
-    result = matching.match(index, "formation tablettes enseignants")
-    assert (result.item_id, result.status) == ("formation-tablettes", matching.STATUS_REVIEW)
-    assert result.candidates[1].item_id == "formation-outils-interactifs"
-    assert "Le texte parle de « tablette » : cet article passe devant « Formation des enseignants" in result.explanation
+    """« garantie tablettes 3 ans » is the tablets' breakage cover, though the computers' warranty extension explains
+    « garantie » and « 3 ans » too and scores more."""
+    result = matching.match(index, "garantie tablettes 3 ans")
+    assert (result.item_id, result.status) == ("assurance-casse-tablette", matching.STATUS_REVIEW)
+    assert result.candidates[1].item_id == "extension-garantie-portable-3ans"
+    assert "parle de « tablette » : cet article passe devant « Extension de garantie 3 ans" in result.explanation
 
 
 def test_a_whole_number_of_inches_is_the_size_buyers_round_down_to(index):
@@ -1165,6 +1165,13 @@ def test_a_cartridge_without_ink_or_toner_says_too_little(index):
     assert {c.item_id for c in result.candidates[:2]} == {"toner", "cartouche-encre"}
 
 
+@pytest.mark.parametrize("text", ["formation des enseignants", "formation PIX enseignants"])
+def test_a_training_for_teachers_without_its_subject_is_not_the_interactive_display_one(index, text):
+    """Every training is for teachers: without its subject, the line is no sure match for the training on
+    interactive displays (its alias « formation enseignants » is retired)."""
+    assert matching.match(index, text).status == matching.STATUS_REVIEW
+
+
 def test_a_nomenclature_word_beside_a_wording_the_line_does_not_cover_is_not_sure(index):
     """« logiciel de gestion de la cantine » is no classroom-management software: the line names « cantine », which
     no item has, and does not say « classe »."""
@@ -1234,12 +1241,12 @@ def test_a_line_naming_another_thing_than_the_item_is_not_sure(index):
     warranty = matching.match(index, "extension de garantie tablettes")
     assert warranty.status == matching.STATUS_REVIEW
     assert "Le texte parle de « tablette » et cet article de « ordinateur »" in warranty.explanation
-    # another candidate with the line's thing comes first (the tablet itself, only mentioned, does not)
+    assert warranty.candidates[0].item_id == "extension-garantie-portable-3ans"  # the tablet, only mentioned, is not
     training = matching.match(index, "formation des enseignants aux tablettes")
-    assert (training.item_id, training.status) == ("formation-tablettes", matching.STATUS_REVIEW)
+    assert (training.item_id, training.status) == ("formation-tablettes", matching.STATUS_MATCHED)
     # the thing of the item itself, or no thing at all, keeps the match sure
     assert matching.match(index, "extension de garantie ordinateurs").status == matching.STATUS_MATCHED
-    assert matching.match(index, "formation des enseignants").status == matching.STATUS_MATCHED
+    assert matching.match(index, "formation des enseignants à l'ENI").status == matching.STATUS_MATCHED
 
 
 def test_a_line_listing_several_things_is_not_sure_unless_the_item_sells_them_together(index):
