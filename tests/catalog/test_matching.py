@@ -1150,6 +1150,7 @@ def test_a_size_inside_the_range_of_an_item_counts_as_said_by_it():
         ("tambour imprimante laser", "tambour-imprimante"),
         ("cartouches d'encre epson", "cartouche-encre"),  # ink is no laser toner
         ("licence office 365 élèves", "m365-a3"),  # not the perpetual Office its « licence office » names
+        ("stylets pour ENI Speechi", "stylet-tni"),  # not the tablet stylus
     ],
 )
 def test_accessories_and_spare_parts_have_items_of_their_own(index, text, item_id):
@@ -1163,6 +1164,12 @@ def test_a_cartridge_without_ink_or_toner_says_too_little(index):
     result = matching.match(index, "cartouche")
     assert result.status == matching.STATUS_REVIEW
     assert {c.item_id for c in result.candidates[:2]} == {"toner", "cartouche-encre"}
+
+
+def test_a_maker_range_is_no_sure_match_for_one_model(index):
+    """The Epson EB range holds interactive and plain projectors: the alias « epson eb-7 » is retired."""
+    assert matching.match(index, "Vidéoprojecteur Epson EB-L210SF").status == matching.STATUS_REVIEW
+    assert matching.match(index, "epson eb 725wi").status == matching.STATUS_MATCHED
 
 
 @pytest.mark.parametrize("text", ["formation des enseignants", "formation PIX enseignants"])
