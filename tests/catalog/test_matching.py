@@ -1172,6 +1172,24 @@ def test_a_maker_range_is_no_sure_match_for_one_model(index):
     assert matching.match(index, "epson eb 725wi").status == matching.STATUS_MATCHED
 
 
+@pytest.mark.parametrize(
+    ("text", "family"),
+    [
+        ("HP ProBook 450 G10", "postes-portables"),
+        ("Acer TravelMate B3", "postes-portables"),
+        ("Dell Latitude 3440 14 pouces", "postes-portables"),
+        ("Lenovo ThinkCentre M70q", "postes-fixes"),
+    ],
+)
+def test_a_makers_model_range_names_the_kind_of_computer_not_one_item(index, text, family):
+    """A line copied from a quote names a model range (« ProBook », « Latitude »): it is a laptop, of a size and use
+    the buyer must say. Such lines were unrecognised; they now go to review with the computers of that kind."""
+    result = matching.match(index, text)
+    assert result.status == matching.STATUS_REVIEW
+    assert len(result.candidates) >= 2
+    assert all(index.entries[c.item_id].family == family for c in result.candidates[:2])
+
+
 @pytest.mark.parametrize("text", ["formation des enseignants", "formation PIX enseignants"])
 def test_a_training_for_teachers_without_its_subject_is_not_the_interactive_display_one(index, text):
     """Every training is for teachers: without its subject, the line is no sure match for the training on
