@@ -30,7 +30,7 @@ STOP_WORDS = _wordset(
 CONTEXT_WORDS = _wordset(
     """
     salle classe ecole college lycee primaire elementaire groupe scolaire etablissement site batiment bat
-    etage niveau aile bloc
+    etage niveau aile bloc secteur
     cp ce1 ce2 cm1 cm2 6e 5e 4e 3e 2nde seconde premiere terminale ulis segpa polyvalente
     remplacement renouvellement nouveau nouvelle neuf neuve supplementaire complementaire rentree annee
     """

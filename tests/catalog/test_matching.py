@@ -1160,6 +1160,14 @@ def test_accessories_and_spare_parts_have_items_of_their_own(index, text, item_i
     assert (result.item_id, result.status) == (item_id, matching.STATUS_MATCHED), result.explanation
 
 
+def test_a_sector_is_where_the_line_goes_not_a_mains_charger(index):
+    """« secteur » says where (« écoles du secteur nord ») far more often than « mains » (« chargeur secteur »): a
+    context word, which no longer makes the tablet charger the first candidate for tablets."""
+    result = matching.match(index, "tablettes écoles du secteur nord")
+    assert (result.item_id, result.status) == ("tablette-tactile-10", matching.STATUS_MATCHED)
+    assert matching.match(index, "chargeur secteur tablette").item_id == "chargeur-tablette"
+
+
 def test_a_cartridge_without_ink_or_toner_says_too_little(index):
     result = matching.match(index, "cartouche")
     assert result.status == matching.STATUS_REVIEW
