@@ -1151,6 +1151,10 @@ def test_a_size_inside_the_range_of_an_item_counts_as_said_by_it():
         ("cartouches d'encre epson", "cartouche-encre"),  # ink is no laser toner
         ("licence office 365 élèves", "m365-a3"),  # not the perpetual Office its « licence office » names
         ("stylets pour ENI Speechi", "stylet-tni"),  # not the tablet stylus
+        ("clavier sans fil", "clavier-sans-fil"),  # not the wired keyboard
+        ("kit clavier souris sans fil", "clavier-souris-sans-fil"),
+        ("jarretière optique", "jarretiere-optique"),  # not the RJ45 patch cord
+        ("écran tactile 24 pouces", "ecran-tactile-22"),  # not the 24-inch monitor that is not touch
     ],
 )
 def test_accessories_and_spare_parts_have_items_of_their_own(index, text, item_id):
