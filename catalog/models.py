@@ -154,3 +154,48 @@ class CatalogAlias(models.Model):
 
     def __str__(self) -> str:
         return self.text
+
+
+class RematchStatus(models.TextChoices):
+    PENDING = "pending", _("Demandé")
+    RUNNING = "running", _("En cours")
+    DONE = "done", _("Terminé")
+    FAILED = "failed", _("Échec")
+
+
+class RematchJob(models.Model):
+    """« Relancer le rapprochement » on a campaign's undecided lines, run by a worker: tens of thousands of lines
+    take longer than a web request should, and the page shows how far it is."""
+
+    campaign = models.ForeignKey(
+        "procurement.Campaign", verbose_name=_("campagne"), on_delete=models.CASCADE, related_name="rematch_jobs"
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("demandé par"),
+    )
+    status = models.CharField(_("statut"), max_length=20, choices=RematchStatus.choices, default=RematchStatus.PENDING)
+    progress = models.PositiveSmallIntegerField(_("avancement (%)"), default=0)
+    considered = models.PositiveIntegerField(_("lignes considérées"), default=0)
+    changed = models.PositiveIntegerField(_("lignes modifiées"), default=0)
+    statuses = models.JSONField(_("statuts après rapprochement"), default=dict, blank=True)
+    error = models.TextField(_("erreur"), blank=True)
+    created_at = models.DateTimeField(_("demandé le"), default=timezone.now)
+    finished_at = models.DateTimeField(_("terminé le"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("relance du rapprochement")
+        verbose_name_plural = _("relances du rapprochement")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["campaign", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"Relance du rapprochement — {self.campaign} ({self.get_status_display()})"
+
+    @property
+    def in_progress(self) -> bool:
+        return self.status in (RematchStatus.PENDING, RematchStatus.RUNNING)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import functools
+import logging
 import threading
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from django.db import transaction
@@ -14,7 +16,7 @@ from django.db.models import Count, Max, Q
 from django.utils import timezone
 
 from catalog import matching
-from catalog.models import AliasStatus, CatalogAlias, CatalogItem, CpvCode, Family
+from catalog.models import AliasStatus, CatalogAlias, CatalogItem, CpvCode, Family, RematchJob, RematchStatus
 from procurement.audit import audit_record, audit_record_many, snapshot
 from procurement.errors import DomainError, PermissionDenied
 from procurement.models import Campaign, MatchStatus, NeedLine, User
@@ -24,6 +26,8 @@ from procurement.services.bulk import need_lines_update
 ALIAS_AUDIT_FIELDS = ["item", "text", "collectivity", "status"]  # what the journal shows of an alias
 MATCH_FIELDS = ["catalog_item", "cpv", "match_score", "match_status", "match_explanation", "match_candidates"]
 TOP_K = 3
+
+logger = logging.getLogger(__name__)
 
 _cache_lock = threading.Lock()
 _cache: dict[str, Any] = {"fingerprint": None, "index": None}
@@ -479,31 +483,34 @@ class RematchOutcome:
     statuses: dict[str, int] = field(default_factory=dict)
 
 
-@transaction.atomic
-def campaign_lines_rematch(*, campaign: Campaign, actor: User) -> RematchOutcome:
-    """Run the matching again on the campaign's lines nobody has decided yet, with today's catalog: after items
-    were added, an alias was made valid for all, or a collectivité taught new wordings.
+REMATCH_CHUNK = 2_000  # lines matched, written and journaled per transaction (and between two progress reports)
+REMATCH_LOST_AFTER = timedelta(hours=1)  # a rematch still unfinished after this is taken as lost
 
-    Invariants:
-    - only lines still pending, to review or unmatched are run again: a confirmed line is a human decision and
-      a matched line may already be in a grouping's lots;
-    - the actor runs it on the lines they may confirm: every line for the campaign's coordinator, else the lines
-      of the collectivités where they are a buyer or coordinator; nobody else (``PermissionDenied``);
-    - rows are locked while they are matched, so a confirmation made meanwhile is never overwritten;
-    - a line whose outcome did not change is not written; each changed line gets one ``need_line.rematch``
-      audit row with before and after; one write for all of them (``need_lines_update``).
-    """
+
+def _rematch_scope(*, campaign: Campaign, actor: User | None):
+    """The campaign's undecided lines the actor may run again: all of them for its coordinator, those of the
+    collectivités where they are a buyer or coordinator otherwise; nobody else (``PermissionDenied``)."""
     lines = NeedLine.objects.filter(campaign=campaign, match_status__in=UNDECIDED_STATUSES)
-    if not can_coordinate_campaign(user=actor, campaign=campaign):
-        own = collectivity_ids_for(user=actor, roles=WRITER_ROLES)
-        if not own:
-            raise PermissionDenied(
-                "Vous ne pouvez rapprocher aucune ligne de cette campagne. Seuls ses acheteurs et son "
-                "coordonnateur peuvent relancer le rapprochement : demandez-le à l'un d'eux."
-            )
-        lines = lines.filter(collectivity_id__in=own)
-    lines = list(lines.select_for_update(of=("self",)).select_related("collectivity").order_by("pk"))
-    index = get_index()
+    if actor is not None and actor.is_active and can_coordinate_campaign(user=actor, campaign=campaign):
+        return lines
+    own = collectivity_ids_for(user=actor, roles=WRITER_ROLES) if actor is not None and actor.is_active else []
+    if not own:
+        raise PermissionDenied(
+            "Vous ne pouvez rapprocher aucune ligne de cette campagne. Seuls ses acheteurs et son "
+            "coordonnateur peuvent relancer le rapprochement : demandez-le à l'un d'eux."
+        )
+    return lines.filter(collectivity_id__in=own)
+
+
+@transaction.atomic
+def _rematch_chunk(*, ids: Sequence[int], actor: User, index: matching.Index) -> tuple[int, Counter]:
+    """Match one chunk of lines again, under row locks: a line confirmed since the chunk was listed is skipped."""
+    lines = list(
+        NeedLine.objects.filter(pk__in=ids, match_status__in=UNDECIDED_STATUSES)
+        .select_for_update(of=("self",))
+        .select_related("collectivity")
+        .order_by("pk")
+    )
     changes = []
     now = timezone.now()
     for line in lines:
@@ -516,9 +523,102 @@ def campaign_lines_rematch(*, campaign: Campaign, actor: User) -> RematchOutcome
     if changes:
         need_lines_update([line for line, *_ in changes], [*MATCH_FIELDS, "updated_at"])
         audit_record_many(actor=actor, action="need_line.rematch", changes=changes)
-    return RematchOutcome(
-        considered=len(lines), changed=len(changes), statuses=dict(Counter(line.match_status for line in lines))
-    )
+    return len(changes), Counter(line.match_status for line in lines)
+
+
+def campaign_lines_rematch(
+    *, campaign: Campaign, actor: User, progress: Callable[[int, int], None] | None = None
+) -> RematchOutcome:
+    """Run the matching again on the campaign's lines nobody has decided yet, with today's catalog: after items
+    were added, an alias was made valid for all, or a collectivité taught new wordings.
+
+    Invariants:
+    - only lines still pending, to review or unmatched are run again: a confirmed line is a human decision and
+      a matched line may already be in a grouping's lots;
+    - the actor runs it on the lines they may confirm (``_rematch_scope``), else ``PermissionDenied``;
+    - lines go by chunks of REMATCH_CHUNK, each in its own transaction under row locks, so a confirmation made
+      meanwhile is never overwritten and a large campaign is never locked whole; ``progress(done, total)`` is
+      called after each chunk;
+    - a line whose outcome did not change is not written; each changed line gets one ``need_line.rematch``
+      audit row with before and after; one write per chunk (``need_lines_update``).
+    """
+    ids = list(_rematch_scope(campaign=campaign, actor=actor).order_by("pk").values_list("pk", flat=True))
+    index = get_index()
+    considered, changed, statuses = 0, 0, Counter()
+    for start in range(0, len(ids), REMATCH_CHUNK):
+        chunk_changed, chunk_statuses = _rematch_chunk(ids=ids[start : start + REMATCH_CHUNK], actor=actor, index=index)
+        changed += chunk_changed
+        statuses.update(chunk_statuses)
+        considered += sum(chunk_statuses.values())
+        if progress is not None:
+            progress(min(start + REMATCH_CHUNK, len(ids)), len(ids))
+    return RematchOutcome(considered=considered, changed=changed, statuses=dict(statuses))
+
+
+def campaign_rematch_start(*, campaign: Campaign, actor: User) -> RematchJob:
+    """Ask a worker to run the matching again on the campaign's undecided lines (``campaign_lines_rematch``),
+    as the actor; returns the job the pages and the API follow.
+
+    Invariants: the actor's rights are checked now (``PermissionDenied``) and again when the job runs; one job at a
+    time per campaign: while one is pending or running, it is returned instead of a new one, unless it is older than
+    REMATCH_LOST_AFTER (no worker took it, or its worker died): it is then marked failed, with the reason; the task
+    is sent once the job is committed (without a broker it runs in-process, at once).
+    """
+    _rematch_scope(campaign=campaign, actor=actor)
+    with transaction.atomic():
+        Campaign.objects.select_for_update().filter(pk=campaign.pk).first()  # one request at a time per campaign
+        unfinished = campaign.rematch_jobs.filter(status__in=(RematchStatus.PENDING, RematchStatus.RUNNING))
+        now = timezone.now()
+        unfinished.filter(created_at__lt=now - REMATCH_LOST_AFTER).update(
+            status=RematchStatus.FAILED,
+            finished_at=now,
+            error="Cette relance n'a pas abouti en une heure (aucun serveur de tâches ne l'a menée à son terme) : "
+            "elle est abandonnée. Les lignes déjà traitées le restent ; relancez le rapprochement.",
+        )
+        running = unfinished.first()
+        if running is not None:
+            return running
+        job = RematchJob.objects.create(campaign=campaign, requested_by=actor)
+        from catalog.tasks import run_rematch
+
+        transaction.on_commit(functools.partial(run_rematch.delay, job.pk))
+    return job
+
+
+def rematch_job_run(*, job_id: int) -> RematchJob | None:
+    """Run a requested rematch (the worker's side of ``campaign_rematch_start``), reporting progress on the job.
+
+    Invariants: a job is run once (a job no longer pending is left as it is); the requester's rights are those of
+    the moment it runs; any failure leaves the job « Échec » with a French message, and the chunks already done
+    stay done (each is consistent on its own).
+    """
+    job = RematchJob.objects.filter(pk=job_id, status=RematchStatus.PENDING).select_related("campaign").first()
+    if job is None:
+        return None
+    job.status = RematchStatus.RUNNING
+    job.save(update_fields=["status"])
+
+    def report(done: int, total: int) -> None:
+        job.progress = min(99, 100 * done // max(total, 1))
+        job.save(update_fields=["progress"])
+
+    try:
+        outcome = campaign_lines_rematch(campaign=job.campaign, actor=job.requested_by, progress=report)
+    except PermissionDenied as exc:
+        job.status, job.error = RematchStatus.FAILED, exc.message
+    except Exception:
+        logger.exception("rematch job %s failed", job.pk)
+        job.status = RematchStatus.FAILED
+        job.error = (
+            "Le rapprochement n'a pas pu être relancé jusqu'au bout à cause d'une erreur inattendue ; les lignes déjà "
+            "traitées le restent. Relancez-le ; si l'erreur se reproduit, signalez-la à l'administrateur."
+        )
+    else:
+        job.status, job.progress = RematchStatus.DONE, 100
+        job.considered, job.changed, job.statuses = outcome.considered, outcome.changed, outcome.statuses
+    job.finished_at = timezone.now()
+    job.save(update_fields=["status", "progress", "considered", "changed", "statuses", "error", "finished_at"])
+    return job
 
 
 @transaction.atomic

@@ -11,6 +11,7 @@ urlpatterns = [
     path("revue/campagnes/<int:pk>/", views.review_queue, name="review_queue"),
     path("revue/campagnes/<int:pk>/confirmer/", views.review_bulk_confirm, name="review_bulk_confirm"),
     path("revue/campagnes/<int:pk>/relancer/", views.review_rematch, name="review_rematch"),
+    path("revue/campagnes/<int:pk>/relances/<int:job_pk>/", views.review_rematch_status, name="review_rematch_status"),
     path("revue/lignes/<int:pk>/confirmer/", views.review_confirm, name="review_confirm"),
     path("revue/lignes/<int:pk>/hors-catalogue/", views.review_outside_catalog, name="review_outside_catalog"),
     path("revue/lignes/<int:pk>/code-cpv/", views.review_set_cpv, name="review_set_cpv"),

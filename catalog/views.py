@@ -1,21 +1,25 @@
 """Catalog pages: the public list and detail, and the review queue of need lines waiting for a human look."""
 
+from datetime import timedelta
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, QueryDict
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from catalog import matching, selectors, services
-from catalog.models import AliasStatus, CatalogItem
+from catalog.models import AliasStatus, CatalogItem, RematchJob, RematchStatus
 from catalog.textnorm import extract_quantity
 from procurement.errors import DomainError, PermissionDenied
-from procurement.models import MatchStatus, NeedLine
+from procurement.models import Campaign, MatchStatus, NeedLine
 from procurement.selectors import (
     WRITER_ROLES,
     collectivity_ids_for,
@@ -25,6 +29,7 @@ from procurement.selectors import (
 )
 
 PAGE_SIZE = 50
+REMATCH_DONE_FOR = timedelta(minutes=10)  # a finished rematch stays on the review queue this long
 REVIEW_PAGE_SIZE = 25
 REVIEW_STATUS_CHOICES = {
     "review": ("review",),
@@ -167,6 +172,7 @@ def review_queue(request: HttpRequest, pk: int) -> HttpResponse:
         "query": query.urlencode(),
         "items": CatalogItem.objects.active().order_by("label").only("code", "label"),
         "can_confirm_any": confirmable is None or bool(confirmable),
+        **_rematch_context(request, campaign),
         "nav": "campaigns",
     }
     return render(request, "catalog/review_queue.html", context)
@@ -315,17 +321,47 @@ def review_bulk_confirm(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def review_rematch(request: HttpRequest, pk: int) -> HttpResponse:
-    """Run the matching again on the campaign's undecided lines (after the catalog or its aliases changed)."""
+    """Ask a worker to run the matching again on the campaign's undecided lines (after the catalog or its aliases
+    changed); the review queue then shows how far it is."""
     campaign = get_campaign_for(user=request.user, pk=pk)
     try:
-        outcome = services.campaign_lines_rematch(campaign=campaign, actor=request.user)
+        services.campaign_rematch_start(campaign=campaign, actor=request.user)
     except PermissionDenied as exc:
         raise DjangoPermissionDenied(exc.message) from exc
-    messages.success(request, rematch_message(outcome))
     return redirect("catalog:review_queue", pk=campaign.pk)
 
 
-def rematch_message(outcome: services.RematchOutcome) -> str:
+@login_required
+def review_rematch_status(request: HttpRequest, pk: int, job_pk: int) -> HttpResponse:
+    """The progress panel of a rematch the user asked for (htmx polls it while the job runs)."""
+    campaign = get_campaign_for(user=request.user, pk=pk)
+    job = get_object_or_404(RematchJob, pk=job_pk, campaign=campaign, requested_by=request.user)
+    summary = rematch_message(job) if job.status == RematchStatus.DONE else ""
+    # polled from a page listing the lines as they were: once finished, it offers to list them again
+    context = {"campaign": campaign, "job": job, "summary": summary, "live": True}
+    return render(request, "catalog/_rematch_panel.html", context)
+
+
+def _rematch_context(request: HttpRequest, campaign: Campaign) -> dict:
+    """The user's last rematch of the campaign, for the review queue: while it runs (a job older than
+    ``services.REMATCH_LOST_AFTER`` is taken as lost), then for REMATCH_DONE_FOR once finished, with what it did."""
+    now = timezone.now()
+    job = (
+        RematchJob.objects.filter(campaign=campaign, requested_by=request.user)
+        .filter(
+            Q(
+                status__in=(RematchStatus.PENDING, RematchStatus.RUNNING),
+                created_at__gte=now - services.REMATCH_LOST_AFTER,
+            )
+            | Q(finished_at__gte=now - REMATCH_DONE_FOR)
+        )
+        .first()
+    )
+    summary = rematch_message(job) if job is not None and job.status == RematchStatus.DONE else ""
+    return {"rematch_job": job, "rematch_summary": summary}
+
+
+def rematch_message(outcome: services.RematchOutcome | RematchJob) -> str:
     if not outcome.considered:
         return _("Aucune ligne en attente de décision : rien à relancer.")
     counts = {status: outcome.statuses.get(status, 0) for status in services.UNDECIDED_STATUSES}

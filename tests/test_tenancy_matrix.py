@@ -144,6 +144,9 @@ def build_world() -> dict:
     alias = CatalogAlias.objects.create(
         item=item, text=SECRET, normalized="tablette secrete bruz", collectivity=commune_a, status=AliasStatus.PROPOSED
     )
+    from catalog.models import RematchJob
+
+    rematch = RematchJob.objects.create(campaign=campaign, requested_by=carol)
     return {
         "alice": alice,
         "commune_a": commune_a,
@@ -159,6 +162,7 @@ def build_world() -> dict:
         "job": job,
         "item": item,
         "alias": alias,
+        "rematch": rematch,
     }
 
 
@@ -234,6 +238,7 @@ def kwargs_for(name: str, world) -> dict:
         ("api/v1/public/demands/", "publication"),
         ("catalogue/appris/", "alias"),
         ("api/v1/learnt-aliases/", "alias"),
+        ("api/v1/review/rematch/", "rematch"),
     ]
     values = {}
     for param in params:
@@ -245,7 +250,7 @@ def kwargs_for(name: str, world) -> dict:
         elif param == "member_pk":
             values[param] = world["member"].pk
         elif param == "job_pk":
-            values[param] = world["job"].pk
+            values[param] = world["rematch" if route.startswith("catalogue/revue/") else "job"].pk
         elif param == "number":
             values[param] = world["lot"].number
         elif param == "code":

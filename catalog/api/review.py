@@ -13,9 +13,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from catalog import selectors, services
-from catalog.models import CatalogItem
+from catalog.models import CatalogItem, RematchJob
 from procurement.models import NeedLine
-from procurement.selectors import get_campaign_for, get_need_line_for, need_lines_for
+from procurement.selectors import campaigns_for, get_campaign_for, get_need_line_for, need_lines_for
 
 TAGS = ["Rapprochement"]
 
@@ -272,10 +272,34 @@ class RematchInput(serializers.Serializer):
     campaign = serializers.IntegerField(min_value=1, help_text="Identifiant de la campagne")
 
 
-class RematchOutput(serializers.Serializer):
-    considered = serializers.IntegerField(help_text="Lignes non confirmées rapprochées à nouveau")
-    changed = serializers.IntegerField(help_text="Lignes dont le rapprochement a changé")
-    statuses = serializers.DictField(child=serializers.IntegerField(), help_text="Statut → nombre de lignes, après")
+class RematchJobOutput(serializers.ModelSerializer):
+    status_label = serializers.CharField(source="get_status_display", help_text="Statut en clair")
+    statuses = serializers.DictField(
+        child=serializers.IntegerField(), help_text="Statut → nombre de lignes, après (une fois terminé)"
+    )
+
+    class Meta:
+        model = RematchJob
+        fields = [
+            "id",
+            "campaign",
+            "status",
+            "status_label",
+            "progress",
+            "considered",
+            "changed",
+            "statuses",
+            "error",
+            "created_at",
+            "finished_at",
+        ]
+        extra_kwargs = {
+            "status": {"help_text": "pending, running, done ou failed"},
+            "progress": {"help_text": "Avancement en pour cent"},
+            "considered": {"help_text": "Lignes non confirmées rapprochées à nouveau"},
+            "changed": {"help_text": "Lignes dont le rapprochement a changé"},
+            "error": {"help_text": "Pourquoi la relance a échoué"},
+        }
 
 
 @extend_schema(
@@ -283,19 +307,34 @@ class RematchOutput(serializers.Serializer):
     description=(
         "Après un ajout au catalogue ou de nouveaux synonymes : les lignes en attente, à vérifier ou non "
         "reconnues sont rapprochées à nouveau ; les lignes confirmées ou déjà rapprochées ne changent pas. "
-        "Coordonnateur : toutes les lignes ; acheteur : celles de ses collectivités. Campagne invisible : 404."
+        "Coordonnateur : toutes les lignes ; acheteur : celles de ses collectivités. La relance est faite en "
+        "arrière-plan : la réponse (202) donne la relance, à suivre sur son adresse ; une relance déjà en cours "
+        "pour la campagne est rendue au lieu d'une nouvelle. Campagne invisible : 404."
     ),
     tags=TAGS,
     request=RematchInput,
-    responses={200: RematchOutput},
+    responses={202: RematchJobOutput},
 )
 class ReviewRematch(APIView):
     def post(self, request: Request) -> Response:
         payload = RematchInput(data=request.data)
         payload.is_valid(raise_exception=True)
         campaign = get_campaign_for(user=request.user, pk=payload.validated_data["campaign"])
-        outcome = services.campaign_lines_rematch(campaign=campaign, actor=request.user)
-        return Response(
-            {"considered": outcome.considered, "changed": outcome.changed, "statuses": outcome.statuses},
-            status=status.HTTP_200_OK,
+        job = services.campaign_rematch_start(campaign=campaign, actor=request.user)
+        job.refresh_from_db()  # without a broker, it has run already
+        return Response(RematchJobOutput(job).data, status=status.HTTP_202_ACCEPTED)
+
+
+@extend_schema(
+    summary="Où en est une relance du rapprochement",
+    description="Une relance demandée par l'utilisateur, dans une campagne qu'il voit ; sinon 404.",
+    tags=TAGS,
+    responses={200: RematchJobOutput},
+)
+class ReviewRematchDetail(generics.RetrieveAPIView):
+    serializer_class = RematchJobOutput
+
+    def get_queryset(self) -> QuerySet[RematchJob]:
+        return RematchJob.objects.filter(
+            requested_by=self.request.user, campaign__in=campaigns_for(user=self.request.user)
         )

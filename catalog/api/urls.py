@@ -11,6 +11,7 @@ urlpatterns = [
     path("review/", review.ReviewList.as_view(), name="review_list"),
     path("review/bulk-confirm/", review.ReviewBulkConfirm.as_view(), name="review_bulk_confirm"),
     path("review/rematch/", review.ReviewRematch.as_view(), name="review_rematch"),
+    path("review/rematch/<int:pk>/", review.ReviewRematchDetail.as_view(), name="review_rematch_detail"),
     path("need-lines/<int:pk>/confirm/", review.NeedLineConfirm.as_view(), name="needline_confirm"),
     path(
         "need-lines/<int:pk>/outside-catalog/",

@@ -1,10 +1,13 @@
 """The review queue: page, htmx confirmation, bulk confirmation, API, and who may do what."""
 
+from datetime import timedelta
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from catalog import services
-from catalog.models import AliasStatus, CatalogAlias, CatalogItem
+from catalog.models import AliasStatus, CatalogAlias, CatalogItem, RematchJob, RematchStatus
 from procurement.errors import DomainError, PermissionDenied
 from procurement.models import AuditEvent, MatchStatus, NeedLine, Role
 from tests import factories as f
@@ -394,7 +397,9 @@ def _alias_for_all(code, text):
     )
 
 
-def test_rematch_applies_a_new_alias_to_undecided_lines_only(client, lines, campaign, carol, commune_a, commune_b):
+def test_rematch_applies_a_new_alias_to_undecided_lines_only(
+    client, lines, campaign, carol, commune_a, commune_b, django_capture_on_commit_callbacks
+):
     headset = _line(lines, "casque audio enfant avec micro", commune_a)
     decided = _line(lines, "écran interactif", commune_b)
     services.need_line_confirm_match(need_line=decided, item=CatalogItem.objects.get(code="eni-86"), actor=carol)
@@ -402,7 +407,10 @@ def test_rematch_applies_a_new_alias_to_undecided_lines_only(client, lines, camp
     assert headset.match_status == MatchStatus.REVIEW
     _alias_for_all("casque-micro-usb", "casque audio enfant avec micro")  # an administrator made it valid for all
 
-    response = login(client, carol).post(reverse("catalog:review_rematch", args=[campaign.pk]), follow=True)
+    with django_capture_on_commit_callbacks(execute=True):  # without a broker, the job runs once committed
+        posted = login(client, carol).post(reverse("catalog:review_rematch", args=[campaign.pk]))
+    assert posted.status_code == 302
+    response = client.get(posted.url)  # the review queue, where the finished job says what it did
 
     assert response.status_code == 200
     headset.refresh_from_db()
@@ -415,14 +423,20 @@ def test_rematch_applies_a_new_alias_to_undecided_lines_only(client, lines, camp
     assert row.before["match_status"] == "review" and row.after["match_status"] == "matched"
     unmatched.refresh_from_db()
     assert unmatched.match_status == MatchStatus.UNMATCHED
-    message = str(next(iter(response.context["messages"])))
-    assert message.startswith("Rapprochement relancé sur 3 ligne(s) non confirmée(s), 1 modifiée(s) : 1 désormais")
+    assert (
+        "Rapprochement relancé sur 3 ligne(s) non confirmée(s), 1 modifiée(s) : 1 désormais"
+        in response.content.decode()
+    )
 
 
-def test_a_buyer_rematches_the_lines_of_his_collectivity_only(client, lines, campaign, bob, commune_a):
+def test_a_buyer_rematches_the_lines_of_his_collectivity_only(
+    client, lines, campaign, bob, commune_a, django_capture_on_commit_callbacks
+):
     _alias_for_all("casque-micro-usb", "casque audio enfant avec micro")
-    response = login(client, bob).post(reverse("catalog:review_rematch", args=[campaign.pk]), follow=True)
-    assert str(next(iter(response.context["messages"]))).startswith("Rapprochement relancé sur 1 ligne(s)")
+    with django_capture_on_commit_callbacks(execute=True):
+        login(client, bob).post(reverse("catalog:review_rematch", args=[campaign.pk]))
+    queue = client.get(reverse("catalog:review_queue", args=[campaign.pk])).content.decode()
+    assert "Rapprochement relancé sur 1 ligne(s)" in queue
     assert _line(lines, "casque audio enfant avec micro", commune_a).match_status == MatchStatus.REVIEW
     assert not AuditEvent.objects.filter(action="need_line.rematch").exists()
 
@@ -443,16 +457,102 @@ def test_rematch_is_refused_to_a_viewer_and_hidden_from_an_outsider(
     assert _line(lines, "casque audio enfant avec micro", commune_a).match_status == MatchStatus.REVIEW
 
 
-def test_api_rematch_reports_what_changed(api_client, lines, campaign, alice, commune_a):
+def test_api_rematch_reports_what_changed(
+    api_client, lines, campaign, alice, commune_a, django_capture_on_commit_callbacks
+):
     _alias_for_all("casque-micro-usb", "casque audio enfant avec micro")
     api_client.force_authenticate(alice)
-    response = api_client.post(reverse("api:review_rematch"), {"campaign": campaign.pk}, format="json")
-    assert response.status_code == 200
-    assert response.data == {"considered": 3, "changed": 1, "statuses": {"matched": 1, "review": 1, "unmatched": 1}}
-    again = api_client.post(reverse("api:review_rematch"), {"campaign": campaign.pk}, format="json")
-    assert again.data == {"considered": 2, "changed": 0, "statuses": {"review": 1, "unmatched": 1}}
-    missing = api_client.post(reverse("api:review_rematch"), {}, format="json")
+    url = reverse("api:review_rematch")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api_client.post(url, {"campaign": campaign.pk}, format="json")
+    assert response.status_code == 202
+    assert response.data["status"] == "pending" and response.data["campaign"] == campaign.pk  # accepted, to follow
+    done = api_client.get(reverse("api:review_rematch_detail", args=[response.data["id"]])).data
+    assert (done["status"], done["status_label"], done["progress"]) == ("done", "Terminé", 100)
+    assert (done["considered"], done["changed"]) == (3, 1)
+    assert done["statuses"] == {"matched": 1, "review": 1, "unmatched": 1}
+    with django_capture_on_commit_callbacks(execute=True):
+        again = api_client.post(url, {"campaign": campaign.pk}, format="json")
+    again = api_client.get(reverse("api:review_rematch_detail", args=[again.data["id"]])).data
+    assert (again["considered"], again["changed"]) == (2, 0)
+    assert again["statuses"] == {"review": 1, "unmatched": 1}
+    missing = api_client.post(url, {}, format="json")
     assert missing.status_code == 400 and "campaign" in missing.data["errors"]
+
+
+def test_a_rematch_runs_in_the_background_by_chunks_and_reports_its_progress(
+    client, lines, campaign, carol, commune_a, monkeypatch, django_capture_on_commit_callbacks
+):
+    """With a broker, the page shows the job while a worker runs it, chunk by chunk; a second request meanwhile gets
+    the same job; the panel then says what changed."""
+    _alias_for_all("casque-micro-usb", "casque audio enfant avec micro")
+    monkeypatch.setattr(services, "REMATCH_CHUNK", 1)
+    login(client, carol)
+    url = reverse("catalog:review_rematch", args=[campaign.pk])
+    with django_capture_on_commit_callbacks(execute=False) as sent:  # the task is queued, no worker yet
+        client.post(url)
+        client.post(url)
+    job = RematchJob.objects.get()  # one job per campaign at a time
+    assert job.status == RematchStatus.PENDING and len(sent) == 1
+    queue = client.get(reverse("catalog:review_queue", args=[campaign.pk])).content.decode()
+    assert "Rapprochement des lignes non confirmées en cours…" in queue
+    assert reverse("catalog:review_rematch_status", args=[campaign.pk, job.pk]) in queue  # polled by htmx
+
+    reports = []
+    real_save = RematchJob.save
+    monkeypatch.setattr(
+        RematchJob, "save", lambda self, *a, **kw: (reports.append(self.progress), real_save(self, *a, **kw))[1]
+    )
+    sent[0]()  # the worker runs the task
+    job.refresh_from_db()
+    assert job.status == RematchStatus.DONE and (job.considered, job.changed) == (4, 1)
+    assert reports[1:5] == [25, 50, 75, 99] and reports[-1] == 100  # one report per chunk of one line
+    panel = client.get(reverse("catalog:review_rematch_status", args=[campaign.pk, job.pk])).content.decode()
+    assert "Rapprochement relancé sur 4 ligne(s) non confirmée(s), 1 modifiée(s)" in panel
+    assert "hx-trigger" not in panel and "Actualiser la liste" in panel  # finished: no more polling, list again
+    queue = client.get(reverse("catalog:review_queue", args=[campaign.pk])).content.decode()
+    assert "en cours" not in queue and "Rapprochement relancé sur 4 ligne(s)" in queue
+
+
+def test_a_rematch_whose_requester_lost_his_rights_fails_with_a_reason(
+    lines, campaign, bob, commune_a, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=False) as sent:
+        job = services.campaign_rematch_start(campaign=campaign, actor=bob)
+    bob.is_active = False  # his account was closed before a worker took the job
+    bob.save()
+    sent[0]()
+    job.refresh_from_db()
+    assert job.status == RematchStatus.FAILED and job.finished_at is not None
+    assert job.error.startswith("Vous ne pouvez rapprocher aucune ligne de cette campagne.")
+    assert not AuditEvent.objects.filter(action="need_line.rematch").exists()
+
+
+def test_a_rematch_no_worker_finished_in_an_hour_does_not_block_the_next(
+    campaign, carol, lines, django_capture_on_commit_callbacks
+):
+    lost = RematchJob.objects.create(
+        campaign=campaign, requested_by=carol, created_at=timezone.now() - services.REMATCH_LOST_AFTER - timedelta(1)
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        job = services.campaign_rematch_start(campaign=campaign, actor=carol)
+    assert job.pk != lost.pk
+    job.refresh_from_db()
+    lost.refresh_from_db()
+    assert job.status == RematchStatus.DONE
+    assert lost.status == RematchStatus.FAILED and lost.error.startswith("Cette relance n'a pas abouti en une heure")
+
+
+def test_a_rematch_is_followed_by_its_requester_only(client, api_client, lines, campaign, carol, alice, oscar):
+    job = RematchJob.objects.create(campaign=campaign, requested_by=carol)
+    page = reverse("catalog:review_rematch_status", args=[campaign.pk, job.pk])
+    assert login(client, carol).get(page).status_code == 200
+    assert login(client, alice).get(page).status_code == 404  # a member of the campaign, not its requester
+    assert login(client, oscar).get(page).status_code == 404
+    api_client.force_authenticate(alice)
+    assert api_client.get(reverse("api:review_rematch_detail", args=[job.pk])).status_code == 404
+    api_client.force_authenticate(carol)
+    assert api_client.get(reverse("api:review_rematch_detail", args=[job.pk])).status_code == 200
 
 
 def test_rematch_writes_in_bulk_whatever_the_number_of_lines(campaign, carol, commune_a, seeded):
