@@ -1131,8 +1131,9 @@ def _asked_first(index: Index, ranked: list[_Scored], query: _Query) -> tuple[li
     """The candidates with first the one naming what the line asks for, and why: ("head", word) when the line opens
     with a thing of the catalog the best item lacks (« souris pour ordinateur portable » asks for a mouse: the
     laptop explains more words, but the mouse is what is bought), ("object", word) when the line names a thing
-    the best item does not (« formation tablettes enseignants » is no training on interactive displays). As they
-    are and None otherwise. The promoted item scores less than the one it passes: the line stays to review."""
+    the best item does not (« garantie tablettes 3 ans » is the tablets' breakage cover, not the computers'
+    warranty extension). As they are and None otherwise. The promoted item scores less than the one it passes: the
+    line stays to review."""
     if len(ranked) < 2 or ranked[0].doc.text == query.text:
         return ranked, None
     head = _other_head(index.items, ranked[0], query)

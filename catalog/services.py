@@ -12,7 +12,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Count, Max, Q
+from django.db.models import Count, Max, Q, QuerySet
 from django.utils import timezone
 
 from catalog import matching
@@ -487,7 +487,7 @@ REMATCH_CHUNK = 2_000  # lines matched, written and journaled per transaction (a
 REMATCH_LOST_AFTER = timedelta(hours=1)  # a rematch still unfinished after this is taken as lost
 
 
-def _rematch_scope(*, campaign: Campaign, actor: User | None):
+def _rematch_scope(*, campaign: Campaign, actor: User | None) -> QuerySet[NeedLine]:
     """The campaign's undecided lines the actor may run again: all of them for its coordinator, those of the
     collectivités where they are a buyer or coordinator otherwise; nobody else (``PermissionDenied``)."""
     lines = NeedLine.objects.filter(campaign=campaign, match_status__in=UNDECIDED_STATUSES)
@@ -592,11 +592,10 @@ def rematch_job_run(*, job_id: int) -> RematchJob | None:
     the moment it runs; any failure leaves the job « Échec » with a French message, and the chunks already done
     stay done (each is consistent on its own).
     """
-    job = RematchJob.objects.filter(pk=job_id, status=RematchStatus.PENDING).select_related("campaign").first()
-    if job is None:
+    # taken in one conditional write: a task delivered twice (acks late, a worker lost) runs the job once
+    if not RematchJob.objects.filter(pk=job_id, status=RematchStatus.PENDING).update(status=RematchStatus.RUNNING):
         return None
-    job.status = RematchStatus.RUNNING
-    job.save(update_fields=["status"])
+    job = RematchJob.objects.select_related("campaign", "requested_by").get(pk=job_id)
 
     def report(done: int, total: int) -> None:
         job.progress = min(99, 100 * done // max(total, 1))

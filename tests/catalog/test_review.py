@@ -504,9 +504,11 @@ def test_a_rematch_runs_in_the_background_by_chunks_and_reports_its_progress(
         RematchJob, "save", lambda self, *a, **kw: (reports.append(self.progress), real_save(self, *a, **kw))[1]
     )
     sent[0]()  # the worker runs the task
+    sent[0]()  # … and a second delivery of the same task changes nothing
     job.refresh_from_db()
     assert job.status == RematchStatus.DONE and (job.considered, job.changed) == (4, 1)
-    assert reports[1:5] == [25, 50, 75, 99] and reports[-1] == 100  # one report per chunk of one line
+    assert AuditEvent.objects.filter(action="need_line.rematch").count() == 1
+    assert reports == [25, 50, 75, 99, 100]  # one report per chunk of one line, then the end
     panel = client.get(reverse("catalog:review_rematch_status", args=[campaign.pk, job.pk])).content.decode()
     assert "Rapprochement relancé sur 4 ligne(s) non confirmée(s), 1 modifiée(s)" in panel
     assert "hx-trigger" not in panel and "Actualiser la liste" in panel  # finished: no more polling, list again
