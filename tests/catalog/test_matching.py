@@ -1191,15 +1191,23 @@ def test_a_maker_range_is_no_sure_match_for_one_model(index):
         ("Acer TravelMate B3", "postes-portables"),
         ("Dell Latitude 3440 14 pouces", "postes-portables"),
         ("Lenovo ThinkCentre M70q", "postes-fixes"),
+        ("Samsung Flip 3", "affichage-interactif"),  # an interactive display, not the « flip » convertible laptop
+        ("Clevertouch", "affichage-interactif"),
     ],
 )
 def test_a_makers_model_range_names_the_kind_of_computer_not_one_item(index, text, family):
-    """A line copied from a quote names a model range (« ProBook », « Latitude »): it is a laptop, of a size and use
-    the buyer must say. Such lines were unrecognised; they now go to review with the computers of that kind."""
+    """A line copied from a quote names a model range (« ProBook », « Latitude », « Clevertouch »): it is a laptop or
+    an interactive display, of a size and use the buyer must say. Such lines were unrecognised; they now go to
+    review with the items of that kind, and the size decides when the line gives it."""
     result = matching.match(index, text)
     assert result.status == matching.STATUS_REVIEW
     assert len(result.candidates) >= 2
     assert all(index.entries[c.item_id].family == family for c in result.candidates[:2])
+
+
+def test_a_display_range_with_its_size_is_that_display(index):
+    result = matching.match(index, "Promethean ActivPanel 75 pouces")
+    assert (result.item_id, result.status) == ("eni-75", matching.STATUS_MATCHED)
 
 
 @pytest.mark.parametrize("text", ["formation des enseignants", "formation PIX enseignants"])
