@@ -267,7 +267,7 @@ def test_an_item_of_another_size_is_never_matched_without_review(index, text, it
     [
         ("pc d'occasion", "pc-portable-reconditionne"),
         ("journée en régie", "intervention-technicien-jour"),
-        ("microsoft office", "m365-a3"),
+        ("office 365", "m365-a3"),
         ("supervision des écrans", "gestion-classe"),
     ],
 )
@@ -1208,6 +1208,16 @@ def test_a_makers_model_range_names_the_kind_of_computer_not_one_item(index, tex
 def test_a_display_range_with_its_size_is_that_display(index):
     result = matching.match(index, "Promethean ActivPanel 75 pouces")
     assert (result.item_id, result.status) == ("eni-75", matching.STATUS_MATCHED)
+
+
+def test_office_alone_does_not_say_subscription_or_perpetual_licence(index):
+    """« Microsoft Office » is sold as the Microsoft 365 subscription and as a perpetual licence: alone it is to
+    review; a version says which (« 2021 »: perpetual, « 365 »: subscription)."""
+    assert matching.match(index, "microsoft office").status == matching.STATUS_REVIEW
+    perpetual = matching.match(index, "microsoft office 2021")
+    assert (perpetual.item_id, perpetual.status) == ("office-ltsc", matching.STATUS_MATCHED)
+    subscription = matching.match(index, "microsoft office 365")
+    assert (subscription.item_id, subscription.status) == ("m365-a3", matching.STATUS_MATCHED)
 
 
 @pytest.mark.parametrize("text", ["formation des enseignants", "formation PIX enseignants"])
