@@ -1036,15 +1036,16 @@ def _missing_head(doc: _Doc, query: _Query) -> str | None:
     return None if head in found else head
 
 
+# Words of kind or packaging (« licence ENT », « logiciel MDM », « kit Arduino »): they say what sort of thing, not
+# which; a line the best item shares only them with is not matched (« licence GeoGebra »).
+KIND_WORDS = frozenset(
+    {"licence", "logiciel", "abonnement", "kit", "lot", "pack", "ensemble", "materiel", "equipement"}
+)
 # Words that may open a line without naming the thing bought: adjectives French puts before the noun, and words of
-# kind or packaging (« licence ENT », « logiciel MDM », « kit Arduino »).
-LEADING_WORDS = frozenset(
-    {
-        "grand", "petit", "gros", "mini", "nouveau", "vieux", "bon", "double", "simple", "autre",
-        "licence", "logiciel", "abonnement", "kit", "lot", "pack", "ensemble", "materiel", "equipement",
-        "systeme", "solution",
-    }
-)  # fmt: skip
+# kind.
+LEADING_WORDS = KIND_WORDS | frozenset(
+    {"grand", "petit", "gros", "mini", "nouveau", "vieux", "bon", "double", "simple", "autre", "systeme", "solution"}
+)
 
 
 # Makers' names: a line may open with one (« Microsoft Surface Go », « Epson EB-735Fi ») without naming a thing.
@@ -1173,7 +1174,10 @@ def _match_query(index: Index, query: list[str], scope: Hashable | None, top_k: 
     candidates = tuple(Candidate(s.key, index.entries[s.key].label, s.score) for s in ranked[: max(top_k, 1)])
     best = ranked[0] if ranked else None
     # a lone letter ("s" of "galaxy tab s", "c" of "usb c") means nothing by itself: it cannot carry a match
-    if best is not None and best.score >= REVIEW_THRESHOLD and any(len(q) > 1 for q, _, _ in best.matched):
+    # … nor a word saying only the kind of thing (« licence », « abonnement », « kit »): « licence GeoGebra » shares
+    # « licence » with every licence the catalog sells, and says nothing of which
+    named = [q for q, v, _ in best.matched if len(q) > 1 and v not in KIND_WORDS] if best is not None else []
+    if best is not None and best.score >= REVIEW_THRESHOLD and named:
         entry = index.entries[best.key]
         runner_up = ranked[1].score if len(ranked) > 1 else None
         exact = best.doc.text == prepared.text
@@ -1231,7 +1235,9 @@ def _match_query(index: Index, query: list[str], scope: Hashable | None, top_k: 
             and not ahead
             and not index.items.one_slip_away(other)
         ):
-            return _fallback(index, query, best, candidates[:top_k], unsold=other)
+            shown = index.display.get(other, other)
+            why = f"le texte porte d'abord sur « {shown} », qu'aucun article du catalogue ne propose"
+            return _fallback(index, query, best, candidates[:top_k], why)
         # several things of the catalog listed (« tablettes et coques »): each is pooled with the same needs of other
         # members, so each needs a line; unless the item sells them together, or the line is one of its wordings
         listed = _things_listed(index, parts) if status == STATUS_MATCHED and not exact else []
@@ -1268,6 +1274,16 @@ def _match_query(index: Index, query: list[str], scope: Hashable | None, top_k: 
             cpv=entry.cpv,
             cpv_label=index.cpv_labels.get(entry.cpv, ""),
         )
+    if best is not None and best.score >= REVIEW_THRESHOLD and not named:
+        kinds = list(dict.fromkeys(f"« {index.display.get(v, v)} »" for _, v, _ in best.matched if v in KIND_WORDS))
+        if kinds:
+            said = (
+                f"le seul mot reconnu, {kinds[0]}, dit"
+                if len(kinds) == 1
+                else f"les seuls mots reconnus, {', '.join(kinds)}, disent"
+            )
+            why = f"{said} le genre de chose, pas laquelle"
+            return _fallback(index, query, best, candidates[:top_k], why)
     return _fallback(index, query, best, candidates[:top_k])
 
 
@@ -1276,13 +1292,10 @@ def _fallback(
     query: list[str],
     best: _Scored | None,
     candidates: tuple[Candidate, ...],
-    unsold: str | None = None,
+    why: str = "aucun article du catalogue ne correspond suffisamment",
 ) -> MatchResult:
     score = best.score if best is not None else 0.0
-    reason = "aucun article du catalogue ne correspond suffisamment"
-    if unsold is not None:
-        shown = index.display.get(unsold, unsold)
-        reason = f"le texte porte d'abord sur « {shown} », qu'aucun article du catalogue ne propose"
+    reason = why
     if best is not None:
         reason += f" (meilleur : « {index.entries[best.key].label} », score {score:.0f}/100)"
     # the nomenclature's vocabulary is vast: a word of the line read as a typo of one of its words (« latitude » for

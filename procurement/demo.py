@@ -78,8 +78,8 @@ COLLEGE_NEEDS = [
     ("tables et chaises pour la salle informatique", (10, 30), "unite"),
 ]
 DIRTY = [("é", "e"), ("è", "e"), ("ô", "o"), ("à", "a")]
-# What the demo's buyers answer when the engine hesitates (words of the wording → item code); otherwise they take
-# the first proposal, as a hurried buyer would.
+# What the demo's buyers answer when the engine hesitates or does not recognise a line (words of the wording → item
+# code); otherwise they take the first proposal, as a hurried buyer would.
 REVIEW_ANSWERS = [
     (("logiciel", "mathematique"), "logiciel-pedagogique-classe"),
     (("chromebook",), "chromebook-eleve-11"),

@@ -1119,6 +1119,21 @@ def test_a_line_opening_with_a_thing_no_item_sells_falls_back_to_the_nomenclatur
     assert matching.match(with_furniture, "mobilier ordinateur portable élève").status == matching.STATUS_REVIEW
 
 
+def test_a_line_sharing_only_a_word_of_kind_with_the_catalog_is_unrecognised(index):
+    """« licence GeoGebra » shares « licence » with every licence the catalog sells: no item is proposed for sure or
+    for review, and the nomenclature's code is, with the reason."""
+    labels = [*index.cpv_labels.items(), ("48000000", "Logiciels et systèmes d'information")]
+    with_software = matching.Index(index.entries.values(), labels, matching.read_cpv_synonyms())
+    for text in ("licence GeoGebra", "abonnement Quizlet", "logiciel"):
+        result = matching.match(with_software, text)
+        assert (result.status, result.item_id) == (matching.STATUS_UNMATCHED, None), text
+    geogebra = matching.match(with_software, "licence GeoGebra")
+    assert "le seul mot reconnu, « licence », dit le genre de chose, pas laquelle" in geogebra.explanation
+    assert geogebra.cpv == "48000000"
+    # a word of kind beside the thing itself is a match as before
+    assert matching.match(with_software, "licence windows").item_id == "windows-education"
+
+
 def test_a_size_inside_the_range_of_an_item_counts_as_said_by_it():
     """« câble HDMI 5 m » is the cable sold « de 1 à 10 m »: the size is part of what the item explains, even when
     another item writes « 5 m » as a word of its own."""

@@ -261,6 +261,15 @@ class Command(BaseCommand):
             item = CatalogItem.objects.get(code=code) if code else CatalogItem.objects.get(pk=candidate["item_id"])
             need_line_confirm_match(need_line=line, item=item, actor=actor)
             confirmed += 1
+        # a line the engine could not recognise, which its buyer knows an item of the catalog answers
+        unrecognised = NeedLine.objects.filter(campaign=campaign, match_status=MatchStatus.UNMATCHED).order_by("id")
+        for line in unrecognised.select_related("collectivity"):
+            words = set(normalise(line.text).split())
+            code = next((code for needed, code in REVIEW_ANSWERS if words.issuperset(needed)), None)
+            if code:
+                actor = Membership.objects.filter(collectivity=line.collectivity).first().user
+                need_line_confirm_match(need_line=line, item=CatalogItem.objects.get(code=code), actor=actor)
+                confirmed += 1
         self.stdout.write(f"  {confirmed} lignes confirmées par les acheteurs (et apprises comme synonymes)")
 
     def make_groupings(self, campaign: Campaign, coordinator: User) -> list:
