@@ -173,6 +173,12 @@ def review_queue(request: HttpRequest, pk: int) -> HttpResponse:
         "items": CatalogItem.objects.active().order_by("label").only("code", "label"),
         "can_confirm_any": confirmable is None or bool(confirmable),
         **_rematch_context(request, campaign),
+        # the default view lists lines to review: the unrecognised ones, waiting too, are announced
+        "unrecognised": (
+            selectors.review_lines_for(user=request.user, campaign=campaign, statuses=("unmatched",)).count()
+            if status == "review"
+            else 0
+        ),
         "nav": "campaigns",
     }
     return render(request, "catalog/review_queue.html", context)

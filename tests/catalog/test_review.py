@@ -772,3 +772,14 @@ def test_a_plain_post_of_a_cpv_code_goes_back_to_the_confirmed_lines_with_a_mess
 
     assert response.redirect_chain[-1][0].endswith("?statut=confirmees")
     assert "code CPV 39160000 Mobilier scolaire" in response.content.decode()
+
+
+def test_the_review_queue_announces_the_unrecognised_lines_waiting_too(client, lines, campaign, alice):
+    """The default view lists the lines to review; the unrecognised ones (« travaux de peinture du préau »), which wait
+    for a decision as well, are announced with a link to them."""
+    page = login(client, alice).get(reverse("catalog:review_queue", args=[campaign.pk])).content.decode()
+    assert "1 ligne non reconnue attend aussi une décision" in page and "?statut=unmatched" in page
+    url = reverse("catalog:review_queue", args=[campaign.pk])
+    unrecognised = login(client, alice).get(url, {"statut": "unmatched"})
+    assert "travaux de peinture du préau" in unrecognised.content.decode()
+    assert "attend aussi une décision" not in unrecognised.content.decode()
