@@ -1171,6 +1171,7 @@ def test_a_size_inside_the_range_of_an_item_counts_as_said_by_it():
         ("jarretière optique", "jarretiere-optique"),  # not the RJ45 patch cord
         ("écran tactile 24 pouces", "ecran-tactile-22"),  # not the 24-inch monitor that is not touch
         ("licence FortiGuard", "licence-pare-feu"),  # the makers' names of firewall subscriptions
+        ("remplacement des écrans d'iPad", "reparation-ecran-tablette"),  # not the iPad, nor a monitor
     ],
 )
 def test_accessories_and_spare_parts_have_items_of_their_own(index, text, item_id):
