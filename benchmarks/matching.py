@@ -237,6 +237,10 @@ def calibration_sets(index, rng: random.Random) -> tuple[list[tuple[str, object]
     write it: with a typo, with a context (« pour CM1 », « salle 12 »…), with a quantity and a context. The expected
     answer is that item. Negatives: labels of CPV codes in divisions the catalog does not cover (works, food,
     cleaning…) and unrelated texts: none should be matched for sure.
+
+    Each wording draws its typo, contexts and quantity from its own generator (seeded by ``rng`` and the wording),
+    so adding an item or an alias adds texts without redrawing those of the others: two runs around a catalog
+    change compare the same texts.
     """
     from catalog import matching
 
@@ -250,12 +254,14 @@ def calibration_sets(index, rng: random.Random) -> tuple[list[tuple[str, object]
     unique = [(text, item) for text, item in wordings if owners[matching.normalise(text)] == {item}]
     contexts = [c for c in CONTEXTS if c]
     positives = []
+    base = rng.getrandbits(32)
     for text, item in unique:
-        typo = _typo(text, rng)
+        own = random.Random(f"{base}:{text}")
+        typo = _typo(text, own)
         if typo != text:
             positives.append((typo, item))
-        positives.append((text + rng.choice(contexts), item))
-        positives.append((f"{rng.randint(2, 30)} {text}{rng.choice(contexts)}", item))
+        positives.append((text + own.choice(contexts), item))
+        positives.append((f"{own.randint(2, 30)} {text}{own.choice(contexts)}", item))
     foreign = sorted(label for code, label in index.cpv_labels.items() if code[:2] not in index.domain_divisions)
     negatives = rng.sample(foreign, min(600, len(foreign))) + [t for t in UNRELATED if t.strip()]
     return positives, negatives
