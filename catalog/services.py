@@ -491,9 +491,10 @@ def _rematch_scope(*, campaign: Campaign, actor: User | None) -> QuerySet[NeedLi
     """The campaign's undecided lines the actor may run again: all of them for its coordinator, those of the
     collectivités where they are a buyer or coordinator otherwise; nobody else (``PermissionDenied``)."""
     lines = NeedLine.objects.filter(campaign=campaign, match_status__in=UNDECIDED_STATUSES)
-    if actor is not None and actor.is_active and can_coordinate_campaign(user=actor, campaign=campaign):
+    active = actor is not None and actor.is_active  # a requester whose account was closed since may do nothing
+    if active and can_coordinate_campaign(user=actor, campaign=campaign):
         return lines
-    own = collectivity_ids_for(user=actor, roles=WRITER_ROLES) if actor is not None and actor.is_active else []
+    own = collectivity_ids_for(user=actor, roles=WRITER_ROLES) if active else []
     if not own:
         raise PermissionDenied(
             "Vous ne pouvez rapprocher aucune ligne de cette campagne. Seuls ses acheteurs et son "

@@ -342,9 +342,8 @@ def review_rematch_status(request: HttpRequest, pk: int, job_pk: int) -> HttpRes
     """The progress panel of a rematch the user asked for (htmx polls it while the job runs)."""
     campaign = get_campaign_for(user=request.user, pk=pk)
     job = get_object_or_404(RematchJob, pk=job_pk, campaign=campaign, requested_by=request.user)
-    summary = rematch_message(job) if job.status == RematchStatus.DONE else ""
     # polled from a page listing the lines as they were: once finished, it offers to list them again
-    context = {"campaign": campaign, "job": job, "summary": summary, "live": True}
+    context = {"campaign": campaign, "job": job, "summary": _rematch_summary(job), "live": True}
     return render(request, "catalog/_rematch_panel.html", context)
 
 
@@ -363,8 +362,12 @@ def _rematch_context(request: HttpRequest, campaign: Campaign) -> dict:
         )
         .first()
     )
-    summary = rematch_message(job) if job is not None and job.status == RematchStatus.DONE else ""
-    return {"rematch_job": job, "rematch_summary": summary}
+    return {"rematch_job": job, "rematch_summary": _rematch_summary(job)}
+
+
+def _rematch_summary(job: RematchJob | None) -> str:
+    """What a finished rematch did, in a sentence; nothing while it runs or once it failed (its error says why)."""
+    return rematch_message(job) if job is not None and job.status == RematchStatus.DONE else ""
 
 
 def rematch_message(outcome: services.RematchOutcome | RematchJob) -> str:
